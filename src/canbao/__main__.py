@@ -1,0 +1,3 @@
+from canbao.cli import main
+
+raise SystemExit(main())

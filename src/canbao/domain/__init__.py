@@ -1,0 +1,1 @@
+"""The domain: plain values and facts, standard library only."""

@@ -1,0 +1,104 @@
+"""National codes and the project's vocabulary (SPEC section 2).
+
+These are names, not policy: which identity gets which subsidy lives in policy data.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Scheme(StrEnum):
+    """险种 in the decision contract; ``insutype`` gives the national code."""
+
+    EMPLOYEE = "employee"
+    RESIDENT = "resident"
+
+    @property
+    def insutype(self) -> str:
+        return {"employee": "310", "resident": "390"}[self.value]
+
+
+#: 资助参保身份 — hardship identities used in policy data and cases.
+IDENTITIES: dict[str, str] = {
+    "tekun": "特困人员",
+    "dibao": "最低生活保障对象",
+    "low_income": "低收入家庭成员",
+    "low_income_vulnerable": "低收入家庭中的老年人、未成年人、重度残疾人和重病患者",
+    "dibao_edge": "最低生活保障边缘家庭救助对象",
+    "tuopin": "脱贫人口",
+    "fanpin": "返贫致贫人口",
+    "monitored": "纳入农村低收入人口监测范围人员",
+    "severe_disability": "重度残疾人",
+    "mental_intellectual_disability": "精神和智力残疾人",
+    "child_in_distress": "困境儿童",
+    "veteran_hardship": "困难退役军人等优抚对象",
+    "family_planning_two": "计生“两户”",
+    "family_planning_special": "计生特殊家庭成员",
+    "rural_two_daughters": "农村纯生二女结扎的夫妇双方及其14周岁以内的女孩",
+    "retired_1960s": "二十世纪六十年代初精减退职老职工",
+    "mental_disorder_offender": "肇事肇祸精神障碍患者",
+    "family_planning_preferential": "计生优待户",
+}
+
+#: Other person categories (SPEC section 2), plus two that 筑医保通〔2021〕34号 五（一） names.
+CATEGORIES: dict[str, str] = {
+    "newborn": "新生儿",
+    "preschool": "学龄前儿童",
+    "school_student": "中小学生",
+    "college_student": "大中专学生（含研究生）",
+    "vocational_student": "中职技校学生",
+    "veteran": "当年退役军人",
+    "military_spouse": "随军未就业军人配偶",
+    "released_prisoner": "刑释人员",
+    "new_hukou": "户籍新迁入人员",
+    "employment_to_unemployment": "就业转失业人员",
+    "retiree_short_years": "未达最低缴费年限的职工退休人员",
+    "residence_permit_new": "当年申领居住证人员",
+    "hk_macau_taiwan": "港澳台居民",
+    "migrant_worker_child": "异地务工人员子女",
+    "land_expropriated_farmer": "被征地农民",
+    "seasonal_worker": "短期季节性务工人员",
+    "flexible_employment": "灵活就业人员",
+    "prisoner": "服刑人员",
+    "foreigner_without_id": "暂无身份信息的合法入境外籍人士",
+}
+
+STUDENT_CATEGORIES = frozenset(
+    {"preschool", "school_student", "college_student", "vocational_student"}
+)
+
+#: Funding sources of subsidies (SPEC section 6).
+FUNDING_SOURCES: dict[str, str] = {
+    "medical_assistance_fund": "医疗救助基金",
+    "city_finance": "市级财政",
+    "county_finance": "县级财政",
+    "guian_finance": "贵安新区本级财政",
+    "county_government": "县级政府统筹",
+    "disability_employment_fund": "残疾人就业保障基金",
+    "veterans_funds": "退役军人部门资金",
+}
+
+#: 人员参保状态 psn_insu_stas; 3 is not emitted (used inconsistently across provinces).
+ENROLLMENT_STATUS: dict[str, str] = {
+    "0": "未参保",
+    "1": "正常参保",
+    "2": "暂停参保",
+    "4": "终止参保",
+}
+
+#: Places a record can be kept for (duplicate cases).
+PLACES = frozenset({"employment", "habitual_residence", "school", "hukou", "poverty_identified"})
+
+REFUND_REASONS: dict[str, str] = {
+    "duplicate_payment": "重复缴费",
+    "joined_employee": "参加职工医保",
+    "other_region_resident": "参加其他统筹地区居民医保",
+    "death": "死亡",
+    "system_error": "系统原因错缴",
+    "hukou_moved_out": "户口迁出",
+    "lifetime_benefit": "符合终身享受基本医疗保险待遇",
+    "duplicate_enrollment": "重复参保",
+    "flexible_then_employed": "灵活就业人员中途随单位参加职工医保",
+    "other": "其他",
+}

@@ -1,0 +1,1 @@
+"""Identity numbers: Chinese resident identity numbers and related permits."""

@@ -1,0 +1,181 @@
+"""``canbao policy check``: the data files against the schema, the documents and each other.
+
+Reports: values without a source or with an unknown document; unknown keys, regions and codes;
+wrong units and types; overlapping values (same key, region and year); and a local individual
+standard below the national minimum of the year (C7). Each problem names its file and key.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from canbao.domain.codes import CATEGORIES, FUNDING_SOURCES, IDENTITIES, REFUND_REASONS
+from canbao.policy.schema import spec_for
+from canbao.policy.store import NATIONAL, Policy, Value
+
+#: Eligibility bases implemented by rules.eligibility (names only; the logic is code).
+BASES = frozenset(
+    {
+        "local_hukou_not_employee",
+        "local_college_vocational_student",
+        "migrant_worker_child_local_school",
+        "residence_permit_not_insured_elsewhere",
+        "hmt_residence_permit_unemployed",
+        "hmt_local_student",
+        "local_hukou_unemployed",
+        "local_full_time_student",
+        "migrant_worker_preschool_child",
+        "residence_permit",
+    }
+)
+MID_YEAR_GROUPS = frozenset(CATEGORIES) | {"new_student", "hardship"}
+
+
+def check_policy(policy: Policy) -> list[str]:
+    problems = list(policy.problems)
+    for value in policy.values:
+        problems.extend(f"{value.place}: {p}" for p in _check_value(policy, value))
+    problems.extend(_overlaps(policy))
+    problems.extend(_below_minimum(policy))
+    for rule in policy.rules.values():
+        for citation, regions in rule.citations:
+            problems.extend(
+                f"rules.toml {rule.id}: unknown region {code}"
+                for code in regions
+                if code not in policy.regions
+            )
+            if citation.doc not in policy.documents:
+                problems.append(f"rules.toml {rule.id}: unknown document {citation.doc}")
+    for region in policy.regions.values():
+        if region.parent is not None and region.parent not in policy.regions:
+            problems.append(f"regions.toml {region.code}: unknown parent {region.parent}")
+    return problems
+
+
+def _check_value(policy: Policy, value: Value) -> list[str]:
+    problems: list[str] = []
+    spec = spec_for(value.key)
+    if spec is None:
+        return [f"unknown key {value.key!r}"]
+    if value.key.startswith("subsidy.") and value.key not in (
+        "subsidy.combination",
+        "subsidy.local_hukou_required",
+        "subsidy.employee_scheme_identities",
+        "subsidy.tax_declaration",
+    ):
+        identity = value.key.removeprefix("subsidy.")
+        if identity not in IDENTITIES:
+            problems.append(f"unknown identity code {identity!r}")
+    if value.region not in policy.regions:
+        problems.append(f"unknown region {value.region!r}")
+    if (value.year is None) == (value.from_year is None):
+        problems.append("give exactly one of year = N or from_year = N")
+    if not isinstance(value.effective, date):
+        problems.append("no date of effect (effective = YYYY-MM-DD)")
+    if value.unit != spec.unit:
+        problems.append(f"unit {value.unit!r}, expected {spec.unit!r}")
+    if value.source is None:
+        problems.append("no source (source = { doc = ..., section = ... })")
+    else:
+        if value.source.doc not in policy.documents:
+            problems.append(f"source document {value.source.doc!r} is not in documents.toml")
+        if not value.source.section:
+            problems.append("source has no section")
+    problems.extend(_check_type(spec.type, value.value))
+    return problems
+
+
+def _check_type(kind: str, raw: Any) -> list[str]:
+    def number(x: Any) -> bool:
+        return isinstance(x, int | Decimal) and not isinstance(x, bool) and x >= 0
+
+    if kind == "money":
+        return [] if number(raw) else [f"expected an amount in yuan, got {raw!r}"]
+    if kind in ("months", "days", "count"):
+        ok = isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0
+        return [] if ok else [f"expected a whole number, got {raw!r}"]
+    if kind == "ratio":
+        return [] if number(raw) and raw <= 1 else [f"expected a share 0…1, got {raw!r}"]
+    if kind == "bool":
+        return [] if isinstance(raw, bool) else [f"expected true/false, got {raw!r}"]
+    if kind == "date":
+        return [] if isinstance(raw, date) else [f"expected a date, got {raw!r}"]
+    if kind == "period":
+        ok = isinstance(raw, dict) and all(isinstance(raw.get(k), date) for k in ("start", "end"))
+        if not ok:
+            return [f"expected {{ start = date, end = date }}, got {raw!r}"]
+        return [] if raw["start"] <= raw["end"] else ["period ends before it starts"]
+    if kind.startswith("choice:"):
+        options = kind.removeprefix("choice:").split("|")
+        return [] if raw in options else [f"expected one of {options}, got {raw!r}"]
+    codes = {
+        "identities": IDENTITIES,
+        "categories": CATEGORIES,
+        "reasons": REFUND_REASONS,
+        "bases": BASES,
+    }
+    if kind in codes:
+        if not isinstance(raw, list):
+            return [f"expected a list of codes, got {raw!r}"]
+        return [f"unknown code {code!r}" for code in raw if code not in codes[kind]]
+    if kind == "proofs":
+        if not isinstance(raw, dict):
+            return [f"expected a table group → {{ proofs = [...] }}, got {raw!r}"]
+        return [f"unknown group {group!r}" for group in raw if group not in MID_YEAR_GROUPS]
+    if kind == "subsidy":
+        return _check_subsidy(raw)
+    return [f"unknown type {kind!r} in schema"]
+
+
+def _check_subsidy(raw: Any) -> list[str]:
+    if not isinstance(raw, dict) or raw.get("kind") not in ("fixed", "full", "gap"):
+        return [f"expected {{ kind = fixed|full|gap, ... }}, got {raw!r}"]
+    if raw["kind"] == "gap":
+        return [] if raw.get("missing") else ["a gap subsidy says what is missing (missing = ...)"]
+    problems = []
+    if raw["kind"] == "fixed" and not isinstance(raw.get("amount"), int | Decimal):
+        problems.append("a fixed subsidy needs amount = N")
+    funding = raw.get("funding")
+    if funding == "undetermined":
+        sources = raw.get("candidates", [])
+    elif isinstance(funding, list) and funding:
+        sources = [item.get("source") for item in funding]
+        if any(("amount" in item) == ("ratio" in item) for item in funding):
+            problems.append("each funding item has exactly one of amount or ratio")
+        if not any("ratio" in item for item in funding):
+            problems.append("funding needs a ratio item to take the remainder")
+    else:
+        return problems + ['funding is a list of { source, amount|ratio } or "undetermined"']
+    problems.extend(f"unknown funding source {s!r}" for s in sources if s not in FUNDING_SOURCES)
+    return problems
+
+
+def _overlaps(policy: Policy) -> list[str]:
+    seen = Counter(
+        (v.key, v.region, v.year, v.from_year) for v in policy.values if v.key
+    )
+    return [
+        f"{v.place}: overlaps another value for the same region and "
+        + (f"year {v.year}" if v.year is not None else f"from_year {v.from_year}")
+        for v in policy.values
+        if seen[(v.key, v.region, v.year, v.from_year)] > 1
+    ]
+
+
+def _below_minimum(policy: Policy) -> list[str]:
+    problems = []
+    for value in policy.values:
+        if value.key != "resident.individual_standard" or value.year is None:
+            continue
+        minimum = policy.find("resident.individual_minimum", NATIONAL, value.year)
+        if minimum is None:
+            continue
+        if isinstance(value.value, int | Decimal) and value.value < minimum.value:
+            problems.append(
+                f"{value.place}: C7 local standard {value.value} is below the national minimum "
+                f"{minimum.value} of {value.year} ({minimum.source.doc if minimum.source else '?'})"
+            )
+    return problems

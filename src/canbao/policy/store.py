@@ -1,0 +1,268 @@
+"""Loading policy data and resolving a parameter for a region and enrollment year.
+
+Files (see docs/adr/0001-policy-data-format.md):
+  data/documents.toml   the documents cited, by document number
+  data/rules.toml       the rule ids of SPEC section 4 with the sections they come from
+  data/regions.toml     the region hierarchy (national → province → city → county)
+  data/values/*/*.toml  dated values, one folder per region, one file per topic
+
+A value applies to one enrollment year (``year``) or to every year from ``from_year`` on.
+Resolution for (key, region, year) walks from the region up to the national level and takes
+the first region that has a value: one for exactly that year, else the latest ``from_year``
+not after it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from canbao.domain.decision import Citation
+
+DATA = Path(__file__).parent / "data"
+NATIONAL = "000000"
+
+
+@dataclass(frozen=True)
+class Source:
+    doc: str
+    section: str
+    note: str | None = None
+
+    @property
+    def citation(self) -> Citation:
+        return Citation(self.doc, self.section)
+
+
+@dataclass(frozen=True)
+class Value:
+    """One dated policy value as written in a data file."""
+
+    key: str
+    region: str
+    year: int | None
+    from_year: int | None
+    effective: date | None
+    value: Any
+    unit: str | None
+    source: Source | None
+    file: str
+    index: int
+
+    def covers(self, year: int) -> bool:
+        if self.year is not None:
+            return self.year == year
+        return self.from_year is not None and self.from_year <= year
+
+    @property
+    def place(self) -> str:
+        return f"{self.file} value #{self.index} ({self.key})"
+
+
+@dataclass(frozen=True)
+class Region:
+    code: str
+    name: str
+    parent: str | None
+    level: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    number: str
+    title: str
+    issuer: str
+    issued: date | None
+    in_seeds: bool
+    confirmed: bool
+    note: str | None
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """A rule of SPEC section 4; a citation scoped to regions applies only within them."""
+
+    id: str
+    title: str
+    citations: tuple[tuple[Citation, tuple[str, ...]], ...]
+    implemented: bool
+
+    def citations_for(self, chain: list[str]) -> list[Citation]:
+        return [c for c, regions in self.citations if not regions or set(regions) & set(chain)]
+
+
+class MissingParameter(Exception):
+    """A rule needs a value the documents do not give for this region and year."""
+
+    def __init__(self, key: str, region: str, year: int) -> None:
+        super().__init__(f"{key} @ {region} {year}")
+        self.key, self.region, self.year = key, region, year
+
+
+@dataclass
+class Policy:
+    regions: dict[str, Region]
+    documents: dict[str, Document]
+    rules: dict[str, RuleInfo]
+    values: list[Value]
+    problems: list[str] = field(default_factory=list)
+
+    def chain(self, region: str) -> list[str]:
+        """The region and its ancestors up to the national level, most specific first.
+
+        A code not in the hierarchy falls back to its city and province by code prefix.
+        """
+        chain: list[str] = []
+        code: str | None = region if region in self.regions else self._nearest_known(region)
+        while code is not None and code not in chain:
+            chain.append(code)
+            code = self.regions[code].parent if code in self.regions else None
+        if NATIONAL not in chain:
+            chain.append(NATIONAL)
+        return chain
+
+    def _nearest_known(self, region: str) -> str | None:
+        for candidate in (region[:4] + "00", region[:2] + "0000"):
+            if candidate in self.regions:
+                return candidate
+        return None
+
+    def within(self, code: str | None, area: str) -> bool:
+        """Whether ``code`` lies in ``area`` (the area itself or one of its descendants)."""
+        return code is not None and area in self.chain(code)
+
+    def find(self, key: str, region: str, year: int) -> Value | None:
+        for code in self.chain(region):
+            found = self._at(key, code, year)
+            if found is not None:
+                return found
+        return None
+
+    def _at(self, key: str, region: str, year: int) -> Value | None:
+        candidates = [v for v in self._index().get((key, region), []) if v.covers(year)]
+        exact = [v for v in candidates if v.year == year]
+        if exact:
+            return exact[0]
+        open_ended = sorted(candidates, key=lambda v: v.from_year or 0)
+        return open_ended[-1] if open_ended else None
+
+    def region_name(self, code: str) -> str:
+        region = self.regions.get(code)
+        return region.name if region else code
+
+    def _index(self) -> dict[tuple[str, str], list[Value]]:
+        index: dict[tuple[str, str], list[Value]] | None = self.__dict__.get("_by_key")
+        if index is None:
+            index = {}
+            for value in self.values:
+                index.setdefault((value.key, value.region), []).append(value)
+            self.__dict__["_by_key"] = index
+        return index
+
+
+class Params:
+    """The parameters one decision reads, for one region and year; it remembers their sources."""
+
+    def __init__(self, policy: Policy, region: str, year: int) -> None:
+        self.policy, self.region, self.year = policy, region, year
+        self.used: list[Value] = []
+
+    def find(self, key: str) -> Value | None:
+        """The resolved value with its region and source, recorded as used."""
+        found = self.policy.find(key, self.region, self.year)
+        if found is not None and found not in self.used:
+            self.used.append(found)
+        return found
+
+    def get(self, key: str) -> Any | None:
+        found = self.find(key)
+        return None if found is None else found.value
+
+    def require(self, key: str) -> Any:
+        value = self.get(key)
+        if value is None:
+            raise MissingParameter(key, self.region, self.year)
+        return value
+
+    def citations(self) -> list[Citation]:
+        return [v.source.citation for v in self.used if v.source is not None]
+
+
+def _read(path: Path) -> dict[str, Any]:
+    with path.open("rb") as handle:
+        return tomllib.load(handle, parse_float=Decimal)
+
+
+def _source(raw: Any) -> Source | None:
+    if not isinstance(raw, dict) or not raw.get("doc"):
+        return None
+    return Source(str(raw["doc"]), str(raw.get("section", "")), raw.get("note"))
+
+
+def _values(root: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    for path in sorted((root / "values").glob("*/*.toml")):
+        yield path, _read(path)
+
+
+@cache
+def load_policy(root: Path = DATA) -> Policy:
+    """Read every data file once; problems of form are kept for ``canbao policy check``."""
+    problems: list[str] = []
+    regions = {
+        code: Region(code, row["name"], row.get("parent"), row["level"], row.get("note"))
+        for code, row in _read(root / "regions.toml").items()
+    }
+    documents = {
+        number: Document(
+            number,
+            row["title"],
+            row.get("issuer", ""),
+            row.get("issued"),
+            bool(row.get("in_seeds", False)),
+            bool(row.get("confirmed", True)),
+            row.get("note"),
+        )
+        for number, row in _read(root / "documents.toml").items()
+    }
+    rules = {
+        rule_id: RuleInfo(
+            rule_id,
+            row["title"],
+            tuple(
+                (Citation(c["doc"], c["section"]), tuple(c.get("regions", ())))
+                for c in row.get("cites", [])
+            ),
+            bool(row.get("implemented", True)),
+        )
+        for rule_id, row in _read(root / "rules.toml").items()
+    }
+    values: list[Value] = []
+    for path, content in _values(root):
+        name = str(path.relative_to(root))
+        region = content.get("region")
+        if not isinstance(region, str):
+            problems.append(f"{name}: no region = \"code\" at the top of the file")
+            continue
+        for index, row in enumerate(content.get("value", []), start=1):
+            values.append(
+                Value(
+                    key=str(row.get("key", "")),
+                    region=region,
+                    year=row.get("year"),
+                    from_year=row.get("from_year"),
+                    effective=row.get("effective"),
+                    value=row.get("value"),
+                    unit=row.get("unit"),
+                    source=_source(row.get("source")),
+                    file=name,
+                    index=index,
+                )
+            )
+    return Policy(regions, documents, rules, values, problems)

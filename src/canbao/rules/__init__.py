@@ -1,0 +1,1 @@
+"""Pure rules: (facts, policy) → Decision with rule ids, citations and an explanation."""

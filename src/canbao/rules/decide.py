@@ -1,0 +1,61 @@
+"""One entry for every case kind: JSON case in, Decision out (SPEC section 6).
+
+The CLI (``canbao decide``) and, later, ``POST /api/v1/decide`` call ``decide_case``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from canbao.domain.decision import Decision, FieldError, Status
+from canbao.policy import MissingParameter, Params, Policy, load_policy
+from canbao.rules import benefit, contribution, duplicates, eligibility, refund
+from canbao.rules.case import Reader
+from canbao.rules.outcome import Outcome
+
+Kind = tuple[Callable[[Reader], Any], Callable[[Any, Policy], Decision]]
+KINDS: dict[str, Kind] = {
+    contribution.KIND: (contribution.read, contribution.decide),
+    benefit.KIND: (benefit.read, benefit.decide),
+    duplicates.KIND: (duplicates.read, duplicates.decide),
+    refund.KIND: (refund.read, refund.decide),
+    eligibility.KIND: (eligibility.read, eligibility.decide),
+}
+
+
+def decide_case(raw: Any, policy: Policy | None = None) -> Decision:
+    """Decide one case; a malformed case is ``invalid`` with every error, never an exception."""
+    policy = policy or load_policy()
+    case = Reader(raw)
+    kind = case.choice("kind", KINDS) if not case.errors else None
+    if kind is None:
+        return invalid(raw.get("kind") if isinstance(raw, dict) else None, case.errors)
+    read, decide = KINDS[kind]
+    facts = read(case)
+    if case.errors:
+        return invalid(kind, case.errors)
+    try:
+        return decide(facts, policy)
+    except MissingParameter as missing:
+        return _missing(kind, missing, policy)
+
+
+def invalid(kind: Any, errors: list[FieldError]) -> Decision:
+    return Decision(
+        str(kind) if isinstance(kind, str) else "unknown",
+        Status.INVALID,
+        (),
+        (),
+        f"案例格式有误，共{len(errors)}处：" + "；".join(f"{e.path} {e.reason}" for e in errors),
+        errors=tuple(errors),
+    )
+
+
+def _missing(kind: str, missing: MissingParameter, policy: Policy) -> Decision:
+    params = Params(policy, missing.region, missing.year)
+    place = policy.region_name(missing.region)
+    return Outcome(kind, params).gap(
+        f"{missing.key}: {place}（{missing.region}）{missing.year}年度无此参数",
+        f"本项目所依据的文件未规定{place}{missing.year}年度的该项参数（{missing.key}），无法作出决定。",
+    )

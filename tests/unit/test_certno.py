@@ -1,0 +1,250 @@
+"""Tests for canbao.identity.certno (GB 11643-1999; 国办发〔2018〕81号)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from canbao.identity.certno import (
+    REASON_CODES,
+    CertNoCheck,
+    check_certno,
+    check_character,
+    idcheck_lines,
+)
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+SYMBOLS = "0123456789X"
+TODAY = date(2024, 6, 1)
+
+
+def mod11_2(first17: str) -> str:
+    """Independent ISO 7064 MOD 11-2 implementation for the tests."""
+    return "10X98765432"[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
+
+
+def full(first17: str) -> str:
+    return first17 + mod11_2(first17)
+
+
+def valid_json(
+    certno: str, certno18: str, birth: str, sex: str, region: str, name: str
+) -> dict[str, Any]:
+    return {
+        "certno": certno,
+        "valid": True,
+        "reason": None,
+        "certno18": certno18,
+        "birth_date": birth,
+        "sex": sex,
+        "region": region,
+        "region_name": name,
+    }
+
+
+def invalid_json(certno: str) -> dict[str, Any]:
+    return {
+        "certno": certno,
+        "valid": False,
+        "certno18": None,
+        "birth_date": None,
+        "sex": None,
+        "region": None,
+        "region_name": None,
+    }
+
+
+def assert_invalid(number: str, code: str, **kw: Any) -> CertNoCheck:
+    result = check_certno(number, **kw)
+    got = result.as_json()
+    reason = got.pop("reason")
+    assert got == invalid_json(number)
+    assert isinstance(reason, str) and reason.split(":")[0] == code
+    return result
+
+
+def test_mod11_2_known_vector() -> None:
+    # Worked example of GB 11643-1999: 11010519491231002X.
+    assert mod11_2("11010519491231002") == "X"
+    assert check_character("11010519491231002") == "X"
+
+
+def test_valid_18_digit_kaiping() -> None:
+    number = full("44078319850615123")
+    assert number == "440783198506151234"
+    assert check_certno(number, today=TODAY).as_json() == valid_json(
+        number, number, "1985-06-15", "1", "440783", "广东省江门市开平市"
+    )
+
+
+def test_female_from_even_sequence() -> None:
+    number = full("44078320010228124")
+    result = check_certno(number, today=TODAY)
+    assert result.valid and result.sex == "2" and result.birth_date == date(2001, 2, 28)
+
+
+def test_lower_case_x_accepted_and_normalised() -> None:
+    assert check_certno("11010519491231002x", today=TODAY).as_json() == valid_json(
+        "11010519491231002x", "11010519491231002X", "1949-12-31", "2", "110105", "北京市朝阳区"
+    )
+
+
+def test_surrounding_whitespace_is_stripped() -> None:
+    number = full("44078319850615123")
+    raw = f"  \t{number} \n"
+    assert check_certno(raw, today=TODAY).as_json() == valid_json(
+        raw, number, "1985-06-15", "1", "440783", "广东省江门市开平市"
+    )
+
+
+def test_legacy_15_digit_upgraded() -> None:
+    legacy = "440783850615123"
+    assert check_certno(legacy, today=TODAY).as_json() == valid_json(
+        legacy, "440783198506151234", "1985-06-15", "1", "440783", "广东省江门市开平市"
+    )
+
+
+def test_abolished_code_accepted_after_abolition() -> None:
+    # 110103 崇文区 was merged into 东城区 in 2010; numbers keep the old code.
+    number = full("11010320150301002")
+    assert check_certno(number, today=TODAY).as_json() == valid_json(
+        number, number, "2015-03-01", "2", "110103", "北京市崇文区"
+    )
+
+
+def test_code_created_later_accepted_for_early_birth() -> None:
+    # 110118 密云区 exists from 2015; no birth-year window is applied.
+    number = full("11011819500101001")
+    result = check_certno(number, today=TODAY)
+    assert result.valid and result.region_name == "北京市密云区"
+
+
+@pytest.mark.parametrize(
+    ("region", "name"),
+    [("810000", "香港特别行政区"), ("820000", "澳门特别行政区"), ("830000", "台湾地区")],
+)
+def test_hk_macau_taiwan_residence_permits(region: str, name: str) -> None:
+    number = full(region + "19900101003")
+    assert check_certno(number, today=TODAY).as_json() == valid_json(
+        number, number, "1990-01-01", "1", region, name
+    )
+
+
+def test_bad_check_character_names_expected() -> None:
+    number = "440783198506151235"
+    result = assert_invalid(number, "bad_check_character", today=TODAY)
+    assert result.reason == "bad_check_character: 校验码错误，应为 4"
+
+
+def test_impossible_birth_date() -> None:
+    assert_invalid(full("44078319990230123"), "bad_birth_date", today=TODAY)
+
+
+def test_impossible_legacy_birth_date() -> None:
+    assert_invalid("440783990230123", "bad_birth_date", today=TODAY)
+
+
+def test_future_birth_date() -> None:
+    number = full("44078320240602123")
+    assert_invalid(number, "future_birth_date", today=TODAY)
+    assert check_certno(number, today=date(2024, 6, 2)).valid
+
+
+def test_birth_date_too_early() -> None:
+    assert_invalid(full("44078318791231123"), "birth_date_too_early", today=TODAY)
+    assert check_certno(full("44078318800101123"), today=TODAY).valid
+
+
+def test_unknown_region() -> None:
+    assert_invalid(full("99999919900101123"), "unknown_region", today=TODAY)
+
+
+@pytest.mark.parametrize("number", ["4407831985061512", "4407831985061512345", "44078319850615"])
+def test_wrong_length(number: str) -> None:
+    assert_invalid(number, "bad_length", today=TODAY)
+
+
+@pytest.mark.parametrize(
+    "number", ["4407831985A6151235", "44078385A615123", "44078319850615123Y", "４４0783850615123"]
+)
+def test_bad_characters(number: str) -> None:
+    assert_invalid(number, "bad_characters", today=TODAY)
+
+
+@pytest.mark.parametrize("number", ["", "   ", "\u3000"])
+def test_empty(number: str) -> None:
+    assert_invalid(number, "empty")
+
+
+def test_reason_codes_listed() -> None:
+    assert set(REASON_CODES) == {
+        "empty",
+        "bad_length",
+        "bad_characters",
+        "bad_check_character",
+        "bad_birth_date",
+        "future_birth_date",
+        "birth_date_too_early",
+        "unknown_region",
+    }
+
+
+def test_idcheck_lines_order_and_format() -> None:
+    good = full("44078319850615123")
+    lines = list(idcheck_lines([good, "", "440783850615123"], today=TODAY))
+    assert [json.loads(line)["valid"] for line in lines] == [True, False, True]
+    assert lines[0] == (
+        '{"certno":"440783198506151234","valid":true,"reason":null,'
+        '"certno18":"440783198506151234","birth_date":"1985-06-15","sex":"1",'
+        '"region":"440783","region_name":"广东省江门市开平市"}'
+    )
+    assert json.loads(lines[1])["reason"].startswith("empty")
+
+
+KNOWN_REGIONS = ["440783", "110103", "110105", "120110", "810000", "820000", "830000"]
+
+
+@given(
+    region=st.sampled_from(KNOWN_REGIONS),
+    birth=st.dates(min_value=date(1880, 1, 1), max_value=TODAY),
+    seq=st.integers(min_value=0, max_value=999),
+)
+def test_check_character_property(region: str, birth: date, seq: int) -> None:
+    first17 = f"{region}{birth:%Y%m%d}{seq:03d}"
+    good = full(first17)
+    result = check_certno(good, today=TODAY)
+    assert result.valid and result.certno18 == good and result.birth_date == birth
+    assert result.sex == ("1" if seq % 2 else "2")
+    for symbol in SYMBOLS.replace(good[-1], ""):
+        bad = check_certno(first17 + symbol, today=TODAY)
+        assert not bad.valid
+        assert bad.reason is not None and bad.reason.startswith("bad_check_character:")
+
+
+@given(st.text())
+def test_never_raises_on_text(text: str) -> None:
+    result = check_certno(text, today=TODAY)
+    assert result.certno == text
+    assert (result.reason is None) == result.valid
+    json.dumps(result.as_json(), ensure_ascii=False)
+
+
+@given(st.text(alphabet="0123456789xX \t", max_size=20))
+def test_never_raises_on_digit_like_text(text: str) -> None:
+    result = check_certno(text)
+    assert (result.reason is None) == result.valid
+    assert result.reason is None or result.reason.split(":")[0] in REASON_CODES
+
+
+def test_never_raises_on_very_long_input() -> None:
+    assert_invalid("1" * 100_000, "bad_length")
+
+
+def test_day_before_today_boundary() -> None:
+    number = full("440783" + (TODAY - timedelta(days=1)).strftime("%Y%m%d") + "123")
+    assert check_certno(number, today=TODAY).valid
