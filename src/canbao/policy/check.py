@@ -127,6 +127,8 @@ def _check_type(kind: str, raw: Any) -> list[str]:
         return [f"unknown group {group!r}" for group in raw if group not in MID_YEAR_GROUPS]
     if kind == "subsidy":
         return _check_subsidy(raw)
+    if kind == "document":
+        return [] if isinstance(raw, str) and raw else [f"expected a document number, got {raw!r}"]
     return [f"unknown type {kind!r} in schema"]
 
 

@@ -90,13 +90,25 @@ KEYS: dict[str, KeySpec] = {
     "reward.zero_claim_cap_increase": KeySpec("money", "yuan", "零报销次年提高大病保险最高支付限额"),
     "reward.max_ratio": KeySpec("ratio", "share of the original cap", "激励累计不超过原封顶线比例"),
     "students.calendar_year": KeySpec("bool", "-", "大中专学生参保缴费期调整为自然年度"),
+    # Conventions where the documents are silent (SPEC section 4), decided by this project
+    "convention.prepaid_benefit_start": KeySpec(
+        "choice:january_first", "-", "参保年度开始前缴费的待遇起始（B1 约定）"
+    ),
+    "convention.gap_counting": KeySpec(
+        "choice:calendar_months_between", "-", "中断月数：两月份之间完整的自然月数"
+    ),
+    "convention.waiting_counting": KeySpec(
+        "choice:from_next_month", "-", "等待期自缴费次月1日起算，期满次月1日起享受待遇"
+    ),
     # Duplicate enrollment (D)
     "duplicates.employee_keep_min_months": KeySpec(
         "months", "months", "跨制度重复参保保留职工医保所需连续参加职工医保月数"
     ),
+    "duplicates.local_clearing": KeySpec("bool", "-", "本地清理重复参保，保留一个可享受待遇的关系"),
     # Refunds (F)
     "refund.before_benefit_reasons": KeySpec("reasons", "-", "待遇享受期开始前可退费的情形"),
     "refund.no_refund_after_deduction": KeySpec("bool", "-", "扣缴后新年度中途不作退费"),
+    "refund.external_rules": KeySpec("document", "-", "退费按本项目文件集以外的文件执行"),
     # Targets (T)
     "coverage.target_rate": KeySpec("ratio", "share of the insurable population", "参保率目标"),
 }
