@@ -102,3 +102,21 @@ REFUND_REASONS: dict[str, str] = {
     "flexible_then_employed": "灵活就业人员中途随单位参加职工医保",
     "other": "其他",
 }
+
+#: Eligibility bases (参保范围) that policy data can list for a region; rules.eligibility
+#: implements what each means.
+ELIGIBILITY_BASES: dict[str, str] = {
+    "local_hukou_not_employee": "本市户籍居民（职工医保覆盖范围以外）",
+    "local_college_vocational_student": "本市全日制大学和中职技校的非本市户籍学生",
+    "migrant_worker_child_local_school": "在本市就读的异地务工人员子女",
+    "residence_permit_not_insured_elsewhere": "持本市居住证且未在原籍地参加居民医保的非职工医保人员",
+    "hmt_residence_permit_unemployed": "在本市居住且办理港澳台居民居住证的未就业港澳台居民",
+    "hmt_local_student": "在本市就读的港澳台大中小学生",
+    "local_hukou_unemployed": "本市户籍的未就业城乡居民",
+    "local_full_time_student": "非本市户籍的本市各类全日制在校学生及幼儿园、托儿所儿童",
+    "migrant_worker_preschool_child": "在本市参加社会保险的异地务工人员的学龄前子女（含新生儿）",
+    "residence_permit": "持本市居住证（含港澳台居民居住证）的人员",
+}
+
+#: Groups of mid-year enrollees (中途参保) in policy data: categories plus two groups.
+MID_YEAR_GROUPS = frozenset(CATEGORIES) | {"new_student", "hardship"}

@@ -12,26 +12,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from canbao.domain.codes import CATEGORIES, FUNDING_SOURCES, IDENTITIES, REFUND_REASONS
+from canbao.domain.codes import (
+    CATEGORIES,
+    ELIGIBILITY_BASES,
+    FUNDING_SOURCES,
+    IDENTITIES,
+    MID_YEAR_GROUPS,
+    REFUND_REASONS,
+)
 from canbao.policy.schema import spec_for
 from canbao.policy.store import NATIONAL, Policy, Value
 
-#: Eligibility bases implemented by rules.eligibility (names only; the logic is code).
-BASES = frozenset(
-    {
-        "local_hukou_not_employee",
-        "local_college_vocational_student",
-        "migrant_worker_child_local_school",
-        "residence_permit_not_insured_elsewhere",
-        "hmt_residence_permit_unemployed",
-        "hmt_local_student",
-        "local_hukou_unemployed",
-        "local_full_time_student",
-        "migrant_worker_preschool_child",
-        "residence_permit",
-    }
-)
-MID_YEAR_GROUPS = frozenset(CATEGORIES) | {"new_student", "hardship"}
 
 
 def check_policy(policy: Policy) -> list[str]:
@@ -115,12 +106,15 @@ def _check_type(kind: str, raw: Any) -> list[str]:
         "identities": IDENTITIES,
         "categories": CATEGORIES,
         "reasons": REFUND_REASONS,
-        "bases": BASES,
     }
     if kind in codes:
         if not isinstance(raw, list):
             return [f"expected a list of codes, got {raw!r}"]
         return [f"unknown code {code!r}" for code in raw if code not in codes[kind]]
+    if kind == "bases":
+        if not isinstance(raw, dict) or not isinstance(raw.get("bases"), list):
+            return [f"expected {{ rule = id, bases = [...] }}, got {raw!r}"]
+        return [f"unknown basis {b!r}" for b in raw["bases"] if b not in ELIGIBILITY_BASES]
     if kind == "proofs":
         if not isinstance(raw, dict):
             return [f"expected a table group → {{ proofs = [...] }}, got {raw!r}"]

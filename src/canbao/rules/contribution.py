@@ -74,7 +74,7 @@ def decide(facts: ContributionFacts, policy: Policy) -> Decision:
     if facts.scheme is Scheme.EMPLOYEE:
         return _employee(facts, params, out)
     out.apply("C1")
-    standard = money(params.require("resident.individual_standard"))
+    standard = money(out.require("resident.individual_standard"))
     place = policy.region_name(facts.region)
     period, standard = _period(facts, params, out, standard)
     minimum = _national_minimum(params, out, standard)
@@ -142,22 +142,23 @@ def _subsidies(
         value = params.find(f"subsidy.{identity}")
         if value is None:
             continue
-        if params.get("subsidy.local_hukou_required") and facts.hukou_region is not None:
-            hukou_area = params.find("subsidy.local_hukou_required")
-            if hukou_area is not None and not params.policy.within(
-                facts.hukou_region, hukou_area.region
-            ):
-                continue
+        if not _local_enough(facts, params):
+            continue
         rule = value.value
         if rule["kind"] == "gap":
             found.append(Subsidy(identity, None, None, rule["missing"]))
             continue
         amount = standard if rule["kind"] == "full" else min(money(rule["amount"]), standard)
-        funding = _funding(rule, amount)
-        if funding is not None:
-            out.apply("C4")
-        found.append(Subsidy(identity, amount, funding, None))
+        found.append(Subsidy(identity, amount, _funding(rule, amount), None))
     return found
+
+
+def _local_enough(facts: ContributionFacts, params: Params) -> bool:
+    """Kaiping subsidizes hardship residents with local hukou only (开平方案 三（二））."""
+    local_only = params.find("subsidy.local_hukou_required")
+    if local_only is None or not local_only.value or facts.hukou_region is None:
+        return True
+    return params.policy.within(facts.hukou_region, local_only.region)
 
 
 def _funding(rule: dict[str, Any], amount: Money) -> tuple[tuple[str, Money], ...] | None:
@@ -205,8 +206,11 @@ def _subsidized(
             funding=None,
         )
     if not known or best == ZERO:
+        why = "资助仅限本地户籍，该人员非本地户籍" if not _local_enough(facts, params) else (
+            "所报身份在本地文件中无资助标准"
+        )
         return out.decided(
-            f"{lead}，所报身份在本地无资助标准，个人应缴{yuan(standard)}元。",
+            f"{lead}；{why}，个人应缴{yuan(standard)}元。",
             **answer,
             subsidy=ZERO,
             payable=standard,
@@ -226,6 +230,7 @@ def _subsidized(
         )
     tied = [s for s in known if s.amount == best]
     chosen = tied[0]
+    out.apply("C4")
     fundings = {s.funding for s in tied}
     funding = chosen.funding if len(fundings) == 1 else None
     payable = standard - best
@@ -274,18 +279,20 @@ def _tax_declaration(params: Params, out: Outcome, payable: Money) -> str | None
 def _employee(facts: ContributionFacts, params: Params, out: Outcome) -> Decision:
     """C5: hardship persons in the employee scheme, subsidized at the resident standard."""
     out.apply("C5")
+    resident_standard = money(out.require("resident.individual_standard"))
     eligible = params.get("subsidy.employee_scheme_identities")
     if eligible is None:
         return out.gap(
             "职工医保个人缴费的资助，本地文件未规定",
-            f"{params.policy.region_name(facts.region)}文件未规定参加职工医保的困难人员个人缴费资助。",
+            f"{params.policy.region_name(facts.region)}文件只规定居民医保的资助，"
+            "未规定参加职工医保的困难人员个人缴费资助。",
             standard=facts.employee_contribution,
             subsidy=None,
             payable=None,
             subsidy_identity=None,
             funding=None,
+            resident_subsidy_standard=resident_standard,
         )
-    resident_standard = money(params.require("resident.individual_standard"))
     identities = frozenset(eligible) & facts.identities
     resident = ContributionFacts(
         facts.region, facts.year, None, identities, facts.district, Scheme.RESIDENT,
@@ -293,6 +300,8 @@ def _employee(facts: ContributionFacts, params: Params, out: Outcome) -> Decisio
     )
     subsidies = [s for s in _subsidies(resident, params, resident_standard, out) if s.amount]
     best = max(subsidies, key=lambda s: s.amount or ZERO, default=None)
+    if best is not None:
+        out.apply("C4")
     subsidy = ZERO if best is None or best.amount is None else best.amount
     contribution = facts.employee_contribution
     if contribution is not None:

@@ -55,7 +55,9 @@ def invalid(kind: Any, errors: list[FieldError]) -> Decision:
 def _missing(kind: str, missing: MissingParameter, policy: Policy) -> Decision:
     params = Params(policy, missing.region, missing.year)
     place = policy.region_name(missing.region)
-    return Outcome(kind, params).gap(
+    out = Outcome(kind, params)
+    out.apply(*missing.rules)
+    return out.gap(
         f"{missing.key}: {place}（{missing.region}）{missing.year}年度无此参数",
         f"本项目所依据的文件未规定{place}{missing.year}年度的该项参数（{missing.key}），无法作出决定。",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from canbao.domain.decision import Citation, Decision, Status
-from canbao.policy import Params
+from canbao.policy import MissingParameter, Params
 
 
 class Outcome:
@@ -22,6 +22,15 @@ class Outcome:
                 raise KeyError(f"rule {rule_id} is not in policy/data/rules.toml")
             if rule_id not in self.rules:
                 self.rules.append(rule_id)
+
+    def require(self, key: str) -> Any:
+        """A parameter the decision cannot do without; if the documents do not give it, the
+        dispatcher answers policy_gap with the rules applied so far."""
+        try:
+            return self.params.require(key)
+        except MissingParameter as missing:
+            missing.rules = tuple(self.rules)
+            raise
 
     def cite(self, doc: str, section: str) -> None:
         self.extra.append(Citation(doc, section))

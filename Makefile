@@ -1,0 +1,45 @@
+# canbao — make run: set up and run the main job; make test: every test tier.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup run test lint unit rules e2e scenarios policy-check clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# The main job for now: decide an example case (the service replaces it in a later issue).
+run: setup
+	$(BIN)/canbao decide examples/contribution_guiyang_dibao.json
+
+# Every tier in one pytest run, after lint, type checks and the policy data check.
+test: setup lint policy-check
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
+
+policy-check: setup
+	$(BIN)/canbao policy check
+
+unit: setup
+	$(BIN)/pytest tests/unit
+
+rules: setup
+	$(BIN)/pytest tests/rules
+
+e2e: setup
+	$(BIN)/pytest tests/e2e
+
+# The example decision cases of ../shared/scenarios through the command line.
+scenarios: setup
+	$(PYTHON) ../shared/tools/check_scenarios.py ../shared/scenarios .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
