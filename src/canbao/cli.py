@@ -1,9 +1,9 @@
 """The command line: thin entry points over the rules and the policy data.
 
-  canbao decide [FILE...]          decide cases (stdin or files) → JSON
-  canbao idcheck [NUMBER...]       check identity numbers → one JSON object per line
-  canbao policy check              validate the policy data files
-  canbao policy show REGION YEAR   the resolved parameters with their sources
+canbao decide [FILE...]          decide cases (stdin or files) → JSON
+canbao idcheck [NUMBER...]       check identity numbers → one JSON object per line
+canbao policy check              validate the policy data files
+canbao policy show REGION YEAR   the resolved parameters with their sources
 """
 
 from __future__ import annotations

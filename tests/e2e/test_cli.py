@@ -128,15 +128,23 @@ def test_policy_check_and_show() -> None:
         "resident.late_standard = 900 [yuan] ← 贵阳市(520100); 筑医保通〔2021〕34号 三；"
         "原则上按900元标准缴纳" in lines
     )
-    assert any(line.startswith("subsidy.tuopin = ") and "贵安新区(520190)" in line for line in lines)
+    assert any(
+        line.startswith("subsidy.tuopin = ") and "贵安新区(520190)" in line for line in lines
+    )
 
 
 @pytest.mark.skipif(not SHARED.exists(), reason="../shared is not beside the checkout")
 def test_shared_example_scenarios_pass_through_the_cli() -> None:
     done = subprocess.run(
-        [sys.executable, str(SHARED / "tools" / "check_scenarios.py"), str(SHARED / "scenarios"),
-         str(ROOT)],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            str(SHARED / "tools" / "check_scenarios.py"),
+            str(SHARED / "scenarios"),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stdout
     total = len(list((SHARED / "scenarios").glob("*.json")))

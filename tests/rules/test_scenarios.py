@@ -29,8 +29,10 @@ def load(path: Path) -> dict[str, Any]:
 
 def same(want: Any, got: Any) -> bool:
     if isinstance(want, int | Decimal) and not isinstance(want, bool):
-        return isinstance(got, int | float | Decimal) and not isinstance(got, bool) and (
-            Decimal(str(got)) == Decimal(want)
+        return (
+            isinstance(got, int | float | Decimal)
+            and not isinstance(got, bool)
+            and (Decimal(str(got)) == Decimal(want))
         )
     if isinstance(want, list) and isinstance(got, list):
         return len(want) == len(got) and all(same(w, g) for w, g in zip(want, got, strict=True))

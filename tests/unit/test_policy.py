@@ -122,9 +122,11 @@ source = { doc = "梅市医保〔2099〕1号", section = "一" }
     file = "values/441400_meizhou/zz_test.toml"
     assert problems_for(root) == [
         f"{file} value #2 (resident.no_such_thing): unknown key 'resident.no_such_thing'",
-        f"{file} value #3 (switch.max_gap_months): no source (source = {{ doc = ..., section = ... }})",
+        f"{file} value #3 (switch.max_gap_months): no source "
+        "(source = { doc = ..., section = ... })",
         f"{file} value #4 (subsidy.unicorn): unknown identity code 'unicorn'",
-        f"{file} value #4 (subsidy.unicorn): source document '梅市医保〔2099〕1号' is not in documents.toml",
+        f"{file} value #4 (subsidy.unicorn): source document '梅市医保〔2099〕1号' "
+        "is not in documents.toml",
         f"{file} value #4 (subsidy.unicorn): unknown funding source 'moon_fund'",
         "values/441400_meizhou/benefit.toml value #2 (switch.max_gap_months): overlaps another "
         "value for the same region and year 2022",

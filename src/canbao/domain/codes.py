@@ -109,7 +109,9 @@ ELIGIBILITY_BASES: dict[str, str] = {
     "local_hukou_not_employee": "本市户籍居民（职工医保覆盖范围以外）",
     "local_college_vocational_student": "本市全日制大学和中职技校的非本市户籍学生",
     "migrant_worker_child_local_school": "在本市就读的异地务工人员子女",
-    "residence_permit_not_insured_elsewhere": "持本市居住证且未在原籍地参加居民医保的非职工医保人员",
+    "residence_permit_not_insured_elsewhere": (
+        "持本市居住证且未在原籍地参加居民医保的非职工医保人员"
+    ),
     "hmt_residence_permit_unemployed": "在本市居住且办理港澳台居民居住证的未就业港澳台居民",
     "hmt_local_student": "在本市就读的港澳台大中小学生",
     "local_hukou_unemployed": "本市户籍的未就业城乡居民",

@@ -24,7 +24,6 @@ from canbao.policy.schema import spec_for
 from canbao.policy.store import NATIONAL, Policy, Value
 
 
-
 def check_policy(policy: Policy) -> list[str]:
     problems = list(policy.problems)
     for value in policy.values:
@@ -150,9 +149,7 @@ def _check_subsidy(raw: Any) -> list[str]:
 
 
 def _overlaps(policy: Policy) -> list[str]:
-    seen = Counter(
-        (v.key, v.region, v.year, v.from_year) for v in policy.values if v.key
-    )
+    seen = Counter((v.key, v.region, v.year, v.from_year) for v in policy.values if v.key)
     return [
         f"{v.place}: overlaps another value for the same region and "
         + (f"year {v.year}" if v.year is not None else f"from_year {v.from_year}")

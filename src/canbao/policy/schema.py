@@ -30,9 +30,7 @@ KEYS: dict[str, KeySpec] = {
     "collection.concentrated_period": KeySpec("period", "date", "集中征缴（扣费）期"),
     "collection.change_deadline": KeySpec("date", "date", "变更、停保办理截止日"),
     "collection.registration_deadline": KeySpec("date", "date", "新参保登记截止日"),
-    "collection.hardship_verification_deadline": KeySpec(
-        "date", "date", "特殊人群参保核定完成日"
-    ),
+    "collection.hardship_verification_deadline": KeySpec("date", "date", "特殊人群参保核定完成日"),
     "collection.hardship_list_deadline": KeySpec("date", "date", "困难人群名单导入截止日"),
     "collection.hardship_tax_declaration_deadline": KeySpec(
         "date", "date", "困难群体缴费身份标识和定额（零费用）申报截止日"
@@ -41,7 +39,9 @@ KEYS: dict[str, KeySpec] = {
     "collection.compulsory_students_deadline": KeySpec(
         "date", "date", "九年制义务教育学生参保完成日"
     ),
-    "collection.hardship_monthly_list_day": KeySpec("days", "day of month", "困难居民月度名单提供日"),
+    "collection.hardship_monthly_list_day": KeySpec(
+        "days", "day of month", "困难居民月度名单提供日"
+    ),
     "collection.hardship_monthly_feedback_day": KeySpec(
         "days", "day of month", "参保不成功名单反馈日"
     ),
@@ -62,7 +62,9 @@ KEYS: dict[str, KeySpec] = {
     ),
     # Benefit start and waiting periods (B)
     "benefit.newborn_window_days": KeySpec("days", "days", "新生儿出生后参保登记期限"),
-    "benefit.newborn_window_months": KeySpec("months", "months", "新生儿自出生次月1日起的参保缴费期限"),
+    "benefit.newborn_window_months": KeySpec(
+        "months", "months", "新生儿自出生次月1日起的参保缴费期限"
+    ),
     "benefit.mid_year_start": KeySpec(
         "choice:first_of_next_month", "-", "中途参保待遇起始：缴费成功次月1日"
     ),
@@ -87,8 +89,12 @@ KEYS: dict[str, KeySpec] = {
         "months", "months", "长期断保补缴后等待期不少于"
     ),
     "reward.continuity_years": KeySpec("count", "years", "连续参保激励起算年数"),
-    "reward.continuity_cap_increase": KeySpec("money", "yuan", "连续参保每年提高大病保险最高支付限额"),
-    "reward.zero_claim_cap_increase": KeySpec("money", "yuan", "零报销次年提高大病保险最高支付限额"),
+    "reward.continuity_cap_increase": KeySpec(
+        "money", "yuan", "连续参保每年提高大病保险最高支付限额"
+    ),
+    "reward.zero_claim_cap_increase": KeySpec(
+        "money", "yuan", "零报销次年提高大病保险最高支付限额"
+    ),
     "reward.max_ratio": KeySpec("ratio", "share of the original cap", "激励累计不超过原封顶线比例"),
     "students.calendar_year": KeySpec("bool", "-", "大中专学生参保缴费期调整为自然年度"),
     # Conventions where the documents are silent (SPEC section 4), decided by this project

@@ -249,7 +249,7 @@ def load_policy(root: Path = DATA) -> Policy:
         name = str(path.relative_to(root))
         region = content.get("region")
         if not isinstance(region, str):
-            problems.append(f"{name}: no region = \"code\" at the top of the file")
+            problems.append(f'{name}: no region = "code" at the top of the file')
             continue
         for index, row in enumerate(content.get("value", []), start=1):
             values.append(

@@ -6,9 +6,9 @@ a placeholder, so that one pass reports every problem of a case.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -21,9 +21,7 @@ MIN_YEAR, MAX_YEAR = 1990, 2100
 
 
 class Reader:
-    def __init__(
-        self, raw: Any, path: str = "", errors: list[FieldError] | None = None
-    ) -> None:
+    def __init__(self, raw: Any, path: str = "", errors: list[FieldError] | None = None) -> None:
         self.path = path
         self.errors: list[FieldError] = [] if errors is None else errors
         if isinstance(raw, Mapping):
@@ -66,27 +64,27 @@ class Reader:
             return None
         return value
 
-    def date(self, name: str, required: bool = True) -> date | None:
+    def date(self, name: str, required: bool = True) -> dt.date | None:
         value = self._get(name, required)
         if value is _MISSING:
             return None
         if isinstance(value, str):
             try:
                 if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                    return date.fromisoformat(value)
+                    return dt.date.fromisoformat(value)
             except ValueError:
                 pass
         self.fail(self.where(name), f"应为 YYYY-MM-DD 格式的有效日期，得到 {value!r}")
         return None
 
-    def month(self, name: str, required: bool = True) -> date | None:
+    def month(self, name: str, required: bool = True) -> dt.date | None:
         """A YYYY-MM month, as the first day of that month."""
         value = self._get(name, required)
         if value is _MISSING:
             return None
         match = _MONTH.fullmatch(value) if isinstance(value, str) else None
         if match and 1 <= int(match.group(2)) <= 12:
-            return date(int(match.group(1)), int(match.group(2)), 1)
+            return dt.date(int(match.group(1)), int(match.group(2)), 1)
         self.fail(self.where(name), f"应为 YYYY-MM 格式的月份，得到 {value!r}")
         return None
 
@@ -175,4 +173,6 @@ class Reader:
         if not isinstance(value, list):
             self.fail(self.where(name), "应为列表 (expected a list)")
             return []
-        return [Reader(item, f"{self.where(name)}[{i}]", self.errors) for i, item in enumerate(value)]
+        return [
+            Reader(item, f"{self.where(name)}[{i}]", self.errors) for i, item in enumerate(value)
+        ]

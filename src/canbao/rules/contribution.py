@@ -206,8 +206,10 @@ def _subsidized(
             funding=None,
         )
     if not known or best == ZERO:
-        why = "资助仅限本地户籍，该人员非本地户籍" if not _local_enough(facts, params) else (
-            "所报身份在本地文件中无资助标准"
+        why = (
+            "资助仅限本地户籍，该人员非本地户籍"
+            if not _local_enough(facts, params)
+            else ("所报身份在本地文件中无资助标准")
         )
         return out.decided(
             f"{lead}；{why}，个人应缴{yuan(standard)}元。",
@@ -248,8 +250,10 @@ def _subsidized(
     if len(known) > 1:
         text = text[:-1] + "（多重身份就高不就低、不重复享受）。"
     if funding is None:
-        text += "资金分担文件未载明，记为待定。" if len(fundings) == 1 else (
-            "并列身份的资金来源不同，分担记为待定。"
+        text += (
+            "资金分担文件未载明，记为待定。"
+            if len(fundings) == 1
+            else ("并列身份的资金来源不同，分担记为待定。")
         )
     declaration = _tax_declaration(params, out, payable)
     if declaration is not None:
@@ -295,8 +299,14 @@ def _employee(facts: ContributionFacts, params: Params, out: Outcome) -> Decisio
         )
     identities = frozenset(eligible) & facts.identities
     resident = ContributionFacts(
-        facts.region, facts.year, None, identities, facts.district, Scheme.RESIDENT,
-        facts.hukou_region, None,
+        facts.region,
+        facts.year,
+        None,
+        identities,
+        facts.district,
+        Scheme.RESIDENT,
+        facts.hukou_region,
+        None,
     )
     subsidies = [s for s in _subsidies(resident, params, resident_standard, out) if s.amount]
     best = max(subsidies, key=lambda s: s.amount or ZERO, default=None)

@@ -95,7 +95,11 @@ def decide(facts: EligibilityFacts, policy: Policy) -> Decision:
     student = _student_place(facts, params, out)
     if student is not None and not student[0]:
         return out.decided(
-            student[2], eligible=False, basis=None, bases=[], mid_year_allowed=None,
+            student[2],
+            eligible=False,
+            basis=None,
+            bases=[],
+            mid_year_allowed=None,
             required_proofs=[],
         )
     scope = params.find("eligibility.bases")
@@ -109,13 +113,20 @@ def decide(facts: EligibilityFacts, policy: Policy) -> Decision:
         return out.gap(
             f"{place}文件未列明居民医保参保范围{follow}",
             f"{place}{facts.year}年度文件未列明居民医保参保范围{follow}，无法判定该人员能否参保。",
-            eligible=None, basis=None, bases=[], mid_year_allowed=None, required_proofs=[],
+            eligible=None,
+            basis=None,
+            bases=[],
+            mid_year_allowed=None,
+            required_proofs=[],
         )
     answer: dict[str, Any] = {"basis": bases[0] if bases else None, "bases": bases}
     if not bases:
         return out.decided(
             f"该人员不属于{place}居民医保参保范围。",
-            eligible=False, **answer, mid_year_allowed=None, required_proofs=[],
+            eligible=False,
+            **answer,
+            mid_year_allowed=None,
+            required_proofs=[],
         )
     return _timing(facts, params, out, answer)
 
@@ -148,7 +159,10 @@ def _registry(facts: EligibilityFacts, params: Params, out: Outcome) -> Decision
         return None
     return out.decided(
         "参保登记的姓名、身份信息须与公安户籍一致，核对一致后方可登记。",
-        eligible=False, basis=None, bases=[], mid_year_allowed=None,
+        eligible=False,
+        basis=None,
+        bases=[],
+        mid_year_allowed=None,
         required_proofs=[REGISTRY_PROOF],
     )
 
@@ -166,7 +180,11 @@ def _student_place(
         return True, "school_place", "学生在学校所在地参加居民医保。"
     hardship = bool(facts.identities) or facts.special_payer
     if hardship and policy.within(facts.hukou_region, region):
-        return True, "hukou_place_by_choice", "享受资助的困难学生或有特定缴费情形的学生可选择在户籍地参保。"
+        return (
+            True,
+            "hukou_place_by_choice",
+            "享受资助的困难学生或有特定缴费情形的学生可选择在户籍地参保。",
+        )
     if (
         "tuopin" in facts.identities
         and "college_student" in facts.categories
@@ -224,12 +242,18 @@ def _timing(
         return out.gap(
             "参保年度结束后能否补办该年度参保，文件未规定",
             f"{facts.year}年度已结束，文件未规定能否补办该年度参保。",
-            eligible=None, **answer, mid_year_allowed=mid_year, required_proofs=[],
+            eligible=None,
+            **answer,
+            mid_year_allowed=mid_year,
+            required_proofs=[],
         )
     if not after:
         return out.decided(
             f"该人员属于{place}居民医保参保范围，可在{facts.year}年度参保。",
-            eligible=True, **answer, mid_year_allowed=mid_year, required_proofs=[],
+            eligible=True,
+            **answer,
+            mid_year_allowed=mid_year,
+            required_proofs=[],
         )
     if groups is None:
         late = params.get("resident.late_standard")
@@ -237,23 +261,35 @@ def _timing(
             out.apply("C2")
             return out.decided(
                 f"集中征缴期已过，可在零星征缴期参保，按{late}元标准缴费。",
-                eligible=True, **answer, mid_year_allowed=None, required_proofs=[],
+                eligible=True,
+                **answer,
+                mid_year_allowed=None,
+                required_proofs=[],
                 late_payment=True,
             )
         end = window["end"] if window else None
         return out.gap(
             f"{place}文件未规定缴费期（截至{end}）后的中途参保",
             f"{place}缴费期已于{end}结束，文件未规定此后能否中途参保。",
-            eligible=None, **answer, mid_year_allowed=None, required_proofs=[],
+            eligible=None,
+            **answer,
+            mid_year_allowed=None,
+            required_proofs=[],
         )
     if not mid_year:
         return out.decided(
             "集中参保期已过，该人员不属于可中途参保的人员。",
-            eligible=False, **answer, mid_year_allowed=False, required_proofs=[],
+            eligible=False,
+            **answer,
+            mid_year_allowed=False,
+            required_proofs=[],
         )
     return out.decided(
         "集中参保期已过，该人员属于中途参保人员，按全年标准缴费，须提供相应证明材料。",
-        eligible=True, **answer, mid_year_allowed=True, required_proofs=proofs,
+        eligible=True,
+        **answer,
+        mid_year_allowed=True,
+        required_proofs=proofs,
     )
 
 
