@@ -85,7 +85,8 @@ def _idcheck(numbers: list[str]) -> int:
     for number in numbers:
         result = check_certno(number)
         valid = valid and result.valid
-        sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False) + "\n")
+        line = json.dumps(result.as_json(), ensure_ascii=False, separators=(",", ":"))
+        sys.stdout.write(line + "\n")
     return 0 if valid else 1
 
 

@@ -15,7 +15,6 @@ from canbao.identity.certno import (
     CertNoCheck,
     check_certno,
     check_character,
-    idcheck_lines,
 )
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -192,18 +191,6 @@ def test_reason_codes_listed() -> None:
         "birth_date_too_early",
         "unknown_region",
     }
-
-
-def test_idcheck_lines_order_and_format() -> None:
-    good = full("44078319850615123")
-    lines = list(idcheck_lines([good, "", "440783850615123"], today=TODAY))
-    assert [json.loads(line)["valid"] for line in lines] == [True, False, True]
-    assert lines[0] == (
-        '{"certno":"440783198506151234","valid":true,"reason":null,'
-        '"certno18":"440783198506151234","birth_date":"1985-06-15","sex":"1",'
-        '"region":"440783","region_name":"广东省江门市开平市"}'
-    )
-    assert json.loads(lines[1])["reason"].startswith("empty")
 
 
 KNOWN_REGIONS = ["440783", "110103", "110105", "120110", "810000", "820000", "830000"]

@@ -23,9 +23,7 @@ from __future__ import annotations
 import datetime
 import functools
 import importlib.resources
-import json
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -34,7 +32,6 @@ __all__ = [
     "CertNoCheck",
     "check_certno",
     "check_character",
-    "idcheck_lines",
 ]
 
 #: Machine codes that can start ``CertNoCheck.reason`` (followed by ": " and Chinese text).
@@ -215,10 +212,3 @@ def check_certno(number: str, today: datetime.date | None = None) -> CertNoCheck
         region_name=region_name,
     )
 
-
-def idcheck_lines(numbers: Iterable[str], today: datetime.date | None = None) -> Iterator[str]:
-    """Yield one compact JSON object (``CertNoCheck.as_json``) per number, in input order."""
-    for number in numbers:
-        yield json.dumps(
-            check_certno(number, today).as_json(), ensure_ascii=False, separators=(",", ":")
-        )

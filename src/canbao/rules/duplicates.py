@@ -1,19 +1,556 @@
-"""Placeholder: being written."""
+"""Duplicate enrollment: which relation to keep, what happens to the others (rules D1–D8).
+
+D1 a duplicate is one person with two or more records whose periods overlap, each in normal
+enrollment (psn_insu_stas 1) and paid; D2 which to keep; D3 the others are terminated, or
+suspended across schemes through flexible work; D4 a tuopin person at hukou and residence
+places keeps the relation chosen with a written commitment; D5 college students (entering
+school / finding a job); D6 deduction of the duplicate year's fiscal subsidy; D7 nothing is
+deleted; D8 Meizhou's own clearing rule.
+
+Conventions of this module (the documents leave them to the implementer):
+
+* "同一时间段" (33号 二（四）): two records are in the same period when their from–to periods
+  share at least one day; records that only touch (one ends 2021-12-31, the other starts
+  2022-01-01) are a continuation, not a duplicate. ``as_of`` does not have to fall inside the
+  overlap: a duplicate found after the fact still has to be cleared and its subsidy deducted.
+  Overlapping records form groups (connected by overlap); when a person has several separate
+  groups, the group with a record covering ``as_of`` is decided, else the most recent one, and
+  the others are listed in ``other_duplicate_groups``.
+* The "year of entering school" exception of D6 compares ``entered_school_year`` with the year
+  in which the record's duplicate period begins (the first day it overlaps another normal
+  record), not with the year of ``as_of``: 二（六） speaks of the duplicate year ("入学当年重复
+  参加"), and a clean-up can happen later than the duplicate.
+* D6 for suspended records: 二（六） deducts for terminated resident records, and separately,
+  "在按本意见规定的原则处理后", for the resident record of a cross-scheme duplicate with a year
+  of continuous employee enrollment, whatever that handling was. So a suspended resident record
+  (flexible work, or a college student who found a job) is deducted only under that second
+  clause, i.e. when the employee months reach ``duplicates.employee_keep_min_months``.
+* notify_region: an action on a record whose region differs from the kept record's region
+  carries that record's region (the agency there terminates or suspends, notified by the
+  keeping place, 33号 三（二）); same region → null.
+* D8 (梅市 四（一）) restates the national rule for Meizhou ("按规定保留一个可享受待遇的参保关
+  系"); it does not remove the national suspension for flexible work, which is kept.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from canbao.domain.decision import Decision
-from canbao.policy import Policy
+from canbao.domain.codes import (
+    CATEGORIES,
+    ENROLLMENT_STATUS,
+    IDENTITIES,
+    PLACES,
+    STUDENT_CATEGORIES,
+    Scheme,
+)
+from canbao.domain.decision import Decision, FieldError, Status
+from canbao.policy import Params, Policy
+from canbao.policy.store import NATIONAL
 from canbao.rules.case import Reader
+from canbao.rules.outcome import Outcome
 
 KIND = "duplicates"
 
+#: Causes of a student's duplicate (33号 三（二）).
+CAUSES = ("entered_school", "found_job")
+#: psn_insu_stas values accepted in a case: the national codes and 3 (used by some provinces,
+#: never emitted); only 1 counts as normal enrollment.
+STATUSES = (*ENROLLMENT_STATUS, "3")
+NORMAL = "1"
+#: 大中专学生 (33号 三（二）、二（六）): the project's code for them.
+COLLEGE = frozenset({"college_student"})
+MEIZHOU = "441400"
+DOC = "医保发〔2020〕33号"
 
-def read(case: Reader) -> Any:
-    return None
+SCHEME_NAMES = {Scheme.EMPLOYEE: "职工医保", Scheme.RESIDENT: "居民医保"}
+PLACE_NAMES = {
+    "employment": "就业地",
+    "habitual_residence": "常住地",
+    "school": "学籍地",
+    "hukou": "户籍地",
+    "poverty_identified": "建档立卡身份认定地",
+}
 
 
-def decide(facts: Any, policy: Policy) -> Decision:
-    raise NotImplementedError
+@dataclass(frozen=True)
+class Record:
+    """Attributes:
+    id: the enrollment relation's id (rlts_id), unique within the case.
+    scheme: employee or resident.
+    region: 医保区划 of the relation.
+    start: first day of the record's period (``from``).
+    end: last day of the record's period (``to``).
+    status: psn_insu_stas code.
+    paid: whether the contribution for the period is paid.
+    places: what the region is for the person (employment, habitual_residence, school, hukou,
+      poverty_identified).
+    flexible: enrolled through part-time, temporary or flexible work (employee records).
+    """
+
+    id: str
+    scheme: Scheme
+    region: str
+    start: date
+    end: date
+    status: str
+    paid: bool
+    places: frozenset[str]
+    flexible: bool
+
+    @property
+    def normal(self) -> bool:
+        """Normal enrollment and payment status (33号 二（四） "参保缴费状态正常")."""
+        return self.status == NORMAL and self.paid
+
+    def overlaps(self, other: Record) -> bool:
+        return self.start <= other.end and other.start <= self.end
+
+
+@dataclass(frozen=True)
+class DuplicateFacts:
+    """Attributes:
+    as_of: the day the records are looked at; its year selects the policy values.
+    identities: hardship identities (SPEC section 2).
+    categories: person categories (SPEC section 2).
+    entered_school_year: the year a student entered school, for D6.
+    records: the person's enrollment records, in any order.
+    employee_continuous_months: months of continuous employee enrollment, for D2/D6.
+    chosen_record: the record id the person chose (D4; a tuopin college student's choice of the
+      poverty-identification place, 33号 三（二）), optional.
+    consent_recorded: the written commitment for D4 is on file (default false).
+    cause: what caused a college student's duplicate: entered_school or found_job (D5).
+    """
+
+    as_of: date
+    identities: frozenset[str]
+    categories: frozenset[str]
+    entered_school_year: int | None
+    records: tuple[Record, ...]
+    employee_continuous_months: int
+    chosen_record: str | None = None
+    consent_recorded: bool = False
+    cause: str | None = None
+
+
+def read(case: Reader) -> DuplicateFacts:
+    person = case.obj("person")
+    records: list[Record] = []
+    seen: set[str] = set()
+    for item in case.items("records"):
+        record = _record(item)
+        if record is None:
+            continue
+        if record.id in seen:
+            item.fail(item.where("id"), f"记录编号重复：{record.id!r}")
+            continue
+        seen.add(record.id)
+        records.append(record)
+    chosen = case.text("chosen_record", required=False)
+    if chosen is not None and chosen not in seen:
+        case.fail(case.where("chosen_record"), f"不是本案任何一条记录的编号：{chosen!r}")
+    return DuplicateFacts(
+        as_of=case.date("as_of") or date.min,
+        identities=person.codes("identities", IDENTITIES),
+        categories=person.codes("categories", CATEGORIES),
+        entered_school_year=person.year("entered_school_year", required=False),
+        records=tuple(records),
+        employee_continuous_months=case.count("employee_continuous_months"),
+        chosen_record=chosen,
+        consent_recorded=case.flag("consent_recorded"),
+        cause=case.choice("cause", CAUSES, required=False),
+    )
+
+
+def _record(item: Reader) -> Record | None:
+    before = len(item.errors)
+    record_id = item.text("id")
+    scheme = item.choice("scheme", [s.value for s in Scheme])
+    region = item.region("region")
+    start = item.date("from")
+    end = item.date("to")
+    status = item.choice("psn_insu_stas", STATUSES)
+    if not item.has("paid"):
+        item.fail(item.where("paid"), "缺少必填项 (required)")
+    paid = item.flag("paid")
+    places = item.codes("places", PLACES)
+    flexible = item.flag("flexible")
+    if start is not None and end is not None and end < start:
+        item.fail(item.where("to"), f"结束日期 {end} 早于开始日期 {start}")
+    if len(item.errors) > before:
+        return None
+    assert record_id and scheme and region and start and end and status
+    return Record(record_id, Scheme(scheme), region, start, end, status, paid, places, flexible)
+
+
+# --------------------------------------------------------------------------------------------
+# Deciding
+
+
+class _Invalid(Exception):
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.error = FieldError(path, reason)
+
+
+@dataclass
+class Plan:
+    """What the rules chose for one duplicate group.
+
+    Attributes:
+      keep: the record kept, or None (policy gap or awaiting consent).
+      suspend: ids of records suspended rather than terminated.
+      reason: Chinese phrase saying why ``keep`` is kept.
+      gap: what the documents leave open, for a policy gap.
+      awaiting: D4, the person's written choice is not on file yet.
+    """
+
+    keep: Record | None = None
+    suspend: frozenset[str] = frozenset()
+    reason: str = ""
+    gap: str | None = None
+    awaiting: bool = False
+
+
+def decide(facts: DuplicateFacts, policy: Policy) -> Decision:
+    try:
+        return _decide(facts, policy)
+    except _Invalid as bad:
+        return Decision(
+            KIND,
+            Status.INVALID,
+            (),
+            (),
+            f"案例格式有误，共1处：{bad.error.path} {bad.error.reason}",
+            errors=(bad.error,),
+        )
+
+
+def _decide(facts: DuplicateFacts, policy: Policy) -> Decision:
+    records = sorted(facts.records, key=lambda r: r.id)
+    groups = _groups([r for r in records if r.normal])
+    group = _current(groups, facts.as_of)
+    params = Params(policy, _region(policy, group or records), facts.as_of.year)
+    out = Outcome(KIND, params)
+    out.apply("D1")
+    base: dict[str, Any] = {
+        "records_kept_for_audit": [r.id for r in records],
+        "duplicate_records": [r.id for r in group],
+        "other_duplicate_groups": [[r.id for r in g] for g in groups if g is not group],
+    }
+    if not group:
+        excluded = [r.id for r in records if not r.normal]
+        note = f"（{'、'.join(excluded)}非正常参保缴费状态，不计入）" if excluded else ""
+        return out.decided(
+            f"该人员没有两条及以上同一时间段参保缴费状态正常的记录{note}，不属于重复参保。",
+            duplicate=False,
+            type=None,
+            keep=None,
+            actions=[],
+            subsidy_deduction=[],
+            awaiting_consent=False,
+            **base,
+        )
+    schemes = {r.scheme for r in group}
+    cross = len(schemes) > 1
+    kind_text = "跨制度重复参保" if cross else f"{SCHEME_NAMES[group[0].scheme]}制度内重复参保"
+    lead = f"{'、'.join(r.id for r in group)}为同一时间段参保缴费状态正常的记录，属{kind_text}"
+    later = "".join(
+        f"；另一组重复记录{'、'.join(r.id for r in g)}另行处理" for g in groups if g is not group
+    )
+    plan = _cross(facts, group, params, out) if cross else _intra(facts, group, out)
+    out.apply("D7")
+    answer: dict[str, Any] = {
+        "duplicate": True,
+        "type": "cross_scheme" if cross else "intra_scheme",
+        **base,
+    }
+    if plan.awaiting:
+        return out.decided(
+            f"{lead}；{plan.reason}，在本人书面承诺前暂不处理，记录留存备查{later}。",
+            keep=None,
+            actions=[],
+            subsidy_deduction=[],
+            awaiting_consent=True,
+            **answer,
+        )
+    if plan.keep is None:
+        return out.gap(
+            plan.gap or "保留哪一参保关系文件未规定",
+            f"{lead}；{plan.reason}，暂不能确定保留哪一参保关系，记录留存备查{later}。",
+            keep=None,
+            actions=[],
+            subsidy_deduction=[],
+            awaiting_consent=False,
+            **answer,
+        )
+    keep = plan.keep
+    actions = [
+        {
+            "id": r.id,
+            "action": "suspend" if r.id in plan.suspend else "terminate",
+            "notify_region": r.region if r.region != keep.region else None,
+        }
+        for r in group
+        if r is not keep
+    ]
+    deduction, notes = _deduction(facts, group, keep, plan, cross, params, out)
+    if _meizhou(policy, group) and params.get("duplicates.local_clearing"):
+        out.apply("D8")
+    text = f"{lead}；{plan.reason}，保留{keep.id}，" + "，".join(
+        _action_text(policy, a) for a in actions
+    )
+    text += "；" + ("扣减" + "、".join(deduction) + "重复参保当年的财政补助" if deduction else
+                   "不扣减财政补助")
+    text += "".join(notes) + later + "。"
+    return out.decided(
+        text,
+        keep=keep.id,
+        actions=actions,
+        subsidy_deduction=deduction,
+        awaiting_consent=False,
+        **answer,
+    )
+
+
+def _groups(normal: list[Record]) -> list[list[Record]]:
+    """Records connected by overlapping periods, groups of two or more, sorted by id."""
+    groups: list[list[Record]] = []
+    for record in normal:
+        joined = [g for g in groups if any(record.overlaps(r) for r in g)]
+        merged = [record] + [r for g in joined for r in g]
+        groups = [g for g in groups if g not in joined] + [sorted(merged, key=lambda r: r.id)]
+    return sorted((g for g in groups if len(g) > 1), key=lambda g: g[0].id)
+
+
+def _current(groups: list[list[Record]], as_of: date) -> list[Record]:
+    """The group with a record covering ``as_of``, else the most recent group."""
+    if not groups:
+        return []
+    covering = [g for g in groups if any(r.start <= as_of <= r.end for r in g)]
+    if covering:
+        return covering[0]
+    return max(groups, key=lambda g: (max(r.end for r in g), min(r.start for r in g)))
+
+
+def _region(policy: Policy, records: list[Record]) -> str:
+    """The region whose values the decision reads: a Meizhou record's if any (D8)."""
+    for record in records:
+        if policy.within(record.region, MEIZHOU):
+            return record.region
+    return records[0].region if records else NATIONAL
+
+
+def _meizhou(policy: Policy, group: list[Record]) -> bool:
+    return any(policy.within(r.region, MEIZHOU) for r in group)
+
+
+def _college(facts: DuplicateFacts) -> bool:
+    return bool(facts.categories & COLLEGE)
+
+
+def _by_place(records: list[Record], place: str) -> Record | None:
+    found = [r for r in records if place in r.places]
+    return found[0] if len(found) == 1 else None
+
+
+def _place_gap(records: list[Record], place: str, rule: str) -> str:
+    found = [r.id for r in records if place in r.places]
+    which = "没有一条记录" if not found else f"有{len(found)}条记录（{'、'.join(found)}）"
+    name = PLACE_NAMES[place]
+    return f"{DOC} 二（四）{rule}原则上保留{name}参保关系，但{which}标明为{name}"
+
+
+def _intra(facts: DuplicateFacts, group: list[Record], out: Outcome) -> Plan:
+    """Duplicates within one scheme: students, tuopin persons (D4), then D2 by place."""
+    scheme = group[0].scheme
+    if scheme is Scheme.RESIDENT and facts.categories & STUDENT_CATEGORIES:
+        return _student(facts, group, out)
+    if scheme is Scheme.RESIDENT and "tuopin" in facts.identities and _hukou_and_residence(group):
+        return _tuopin(facts, group, out)
+    out.apply("D2")
+    place, rule = (
+        ("employment", "重复参加职工医保的，")
+        if scheme is Scheme.EMPLOYEE
+        else ("habitual_residence", "重复参加居民医保的，")
+    )
+    keep = _by_place(group, place)
+    if keep is None:
+        return Plan(
+            gap=_place_gap(group, place, rule), reason=f"无法确定唯一的{PLACE_NAMES[place]}记录"
+        )
+    out.apply("D3")
+    return Plan(keep=keep, reason=f"按{PLACE_NAMES[place]}原则")
+
+
+def _hukou_and_residence(group: list[Record]) -> bool:
+    hukou = {r.id for r in group if "hukou" in r.places}
+    residence = {r.id for r in group if "habitual_residence" in r.places}
+    return bool(hukou and residence and (len(hukou | residence) > 1))
+
+
+def _student(facts: DuplicateFacts, group: list[Record], out: Outcome) -> Plan:
+    """D2 students keep the school's place; D5 entering school; 三（二） poverty-place choice."""
+    out.apply("D2")
+    chosen = next((r for r in group if r.id == facts.chosen_record), None)
+    if (
+        chosen is not None
+        and _college(facts)
+        and "tuopin" in facts.identities
+        and "poverty_identified" in chosen.places
+    ):
+        out.apply("D3")
+        out.cite(DOC, "三（二）")
+        return Plan(keep=chosen, reason="建档立卡贫困大中专学生选择在身份认定地参保")
+    keep = _by_place(group, "school")
+    if keep is None:
+        return Plan(
+            gap=_place_gap(group, "school", "学生重复参保，"), reason="无法确定唯一的学籍地记录"
+        )
+    out.apply("D3")
+    if _college(facts) and facts.cause == "entered_school":
+        out.apply("D5")
+        return Plan(keep=keep, reason="因入学形成的重复参保，按学籍地原则由学籍地通知原参保地终止")
+    return Plan(keep=keep, reason="学生按学籍地原则")
+
+
+def _tuopin(facts: DuplicateFacts, group: list[Record], out: Outcome) -> Plan:
+    """D4: the person chooses, with a written commitment kept on file."""
+    out.apply("D4")
+    chosen = next((r for r in group if r.id == facts.chosen_record), None)
+    if facts.chosen_record is not None and chosen is None:
+        raise _Invalid("chosen_record", f"{facts.chosen_record!r}不在本次重复参保的记录中")
+    if chosen is None:
+        return Plan(
+            awaiting=True,
+            reason="脱贫人口在户籍地和居住地重复参加居民医保，须征得本人同意确定保留的关系",
+        )
+    if not facts.consent_recorded:
+        return Plan(
+            awaiting=True,
+            reason=f"脱贫人口已选择保留{chosen.id}，但本人书面承诺尚未留存备案",
+        )
+    out.apply("D3")
+    return Plan(keep=chosen, reason="脱贫人口经本人书面承诺选择")
+
+
+def _cross(facts: DuplicateFacts, group: list[Record], params: Params, out: Outcome) -> Plan:
+    """Employee + resident: D5 (student found a job), D3 flexible work, D2 ≥ 12 months."""
+    employees = [r for r in group if r.scheme is Scheme.EMPLOYEE]
+    residents = [r for r in group if r.scheme is Scheme.RESIDENT]
+    months = int(params.require("duplicates.employee_keep_min_months"))
+    served = facts.employee_continuous_months
+    if _college(facts) and facts.cause == "found_job":
+        school = [r for r in residents if "school" in r.places]
+        employee = _one(employees, "employment")
+        if school and employee is not None:
+            out.apply("D5")
+            if len(group) > len(school) + 1:
+                out.apply("D3")
+            return Plan(
+                keep=employee,
+                suspend=frozenset(r.id for r in school),
+                reason="大中专学生就业后形成重复参保，由就业地通知学籍地暂停",
+            )
+    flexible = [r for r in employees if r.flexible]
+    if flexible:
+        out.apply("D3")
+        keep = _one(flexible, "employment")
+        if keep is None:
+            out.apply("D2")
+            return Plan(
+                gap=_place_gap(flexible, "employment", "重复参加职工医保的，"),
+                reason="无法确定唯一的灵活就业职工医保记录",
+            )
+        suspended = residents[0] if len(residents) == 1 else None
+        if suspended is None:
+            out.apply("D2")
+            suspended = _by_place(residents, "habitual_residence")
+            if suspended is None:
+                return Plan(
+                    gap=_place_gap(residents, "habitual_residence", "重复参加居民医保的，"),
+                    reason="以灵活就业形式跨制度重复参保，但多条居民医保记录中无法确定常住地记录",
+                )
+        return Plan(
+            keep=keep,
+            suspend=frozenset({suspended.id}),
+            reason="以灵活就业形式跨制度重复参保，保留可享受待遇的职工医保关系、暂停居民医保关系",
+        )
+    out.apply("D2")
+    if served < months:
+        return Plan(
+            gap=(
+                f"{DOC} 二（四）只规定连续参加职工医保{months}个月（一年）以上的跨制度重复参保保留"
+                f"职工医保关系；连续{served}个月的情形未规定保留哪一关系"
+            ),
+            reason=f"跨制度重复参保但连续参加职工医保仅{served}个月，不足{months}个月",
+        )
+    keep = _one(employees, "employment")
+    if keep is None:
+        return Plan(
+            gap=_place_gap(employees, "employment", "重复参加职工医保的，"),
+            reason="有多条职工医保记录且无法确定就业地记录",
+        )
+    out.apply("D3")
+    return Plan(
+        keep=keep, reason=f"连续参加职工医保{served}个月（不少于{months}个月），按保留职工医保原则"
+    )
+
+
+def _one(records: list[Record], place: str) -> Record | None:
+    """The only record, or the only one at ``place`` when there are several."""
+    return records[0] if len(records) == 1 else _by_place(records, place)
+
+
+def _deduction(
+    facts: DuplicateFacts,
+    group: list[Record],
+    keep: Record,
+    plan: Plan,
+    cross: bool,
+    params: Params,
+    out: Outcome,
+) -> tuple[list[str], list[str]]:
+    """D6: the resident records whose duplicate year's fiscal subsidy is deducted."""
+    others = [r for r in group if r is not keep and r.scheme is Scheme.RESIDENT]
+    if not others:
+        return [], []
+    out.apply("D6")
+    long_employee = cross and facts.employee_continuous_months >= int(
+        params.require("duplicates.employee_keep_min_months")
+    )
+    deducted: list[str] = []
+    notes: list[str] = []
+    for record in others:
+        if long_employee:
+            deducted.append(record.id)
+            continue
+        if record.id in plan.suspend:
+            continue
+        if _college(facts):
+            if facts.entered_school_year is None:
+                raise _Invalid(
+                    "person.entered_school_year",
+                    f"大中专学生终止居民医保关系{record.id}时必填"
+                    f"（{DOC} 二（六）入学当年不扣减补助）",
+                )
+            year = _duplicate_start(record, group).year
+            if year == facts.entered_school_year:
+                notes.append(f"（{record.id}为大中专学生入学当年{year}年的重复参保，不扣减补助）")
+                continue
+        deducted.append(record.id)
+    return deducted, notes
+
+
+def _duplicate_start(record: Record, group: list[Record]) -> date:
+    """The first day ``record`` overlaps another record of its group."""
+    return min(max(record.start, o.start) for o in group if o is not record and o.overlaps(record))
+
+
+def _action_text(policy: Policy, action: dict[str, Any]) -> str:
+    verb = "暂停" if action["action"] == "suspend" else "终止"
+    region = action["notify_region"]
+    where = f"（通知{policy.region_name(region)}{region}）" if region else ""
+    return f"{verb}{action['id']}{where}"
