@@ -75,6 +75,10 @@ def _check_value(policy: Policy, value: Value) -> list[str]:
         if not value.source.section:
             problems.append("source has no section")
     problems.extend(_check_type(spec.type, value.value))
+    if spec.type == "bases" and isinstance(value.value, dict):
+        rule = value.value.get("rule")
+        if rule not in policy.rules:
+            problems.append(f"rule {rule!r} is not in rules.toml")
     return problems
 
 

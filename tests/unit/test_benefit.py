@@ -1,0 +1,154 @@
+"""benefit_start (B1–B15): malformed cases and properties of the date arithmetic."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from canbao.domain.decision import Status
+from canbao.domain.months import first_of_next_month, last_of_month, month_index
+from canbao.rules.decide import decide_case
+
+
+def case(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "kind": "benefit_start",
+        "region": "440783",
+        "year": 2022,
+        "scheme": "resident",
+        "paid_on": "2022-05-10",
+        "mid_year": True,
+        "person": {"identities": [], "categories": [], "birth_date": "1985-03-02"},
+        "history": [],
+    }
+    body.update(changes)
+    return body
+
+
+def errors(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    decision = decide_case(raw)
+    assert decision.status is Status.INVALID
+    assert decision.rules == ()
+    return [(e.path, e.reason) for e in decision.errors]
+
+
+def paths(raw: dict[str, Any]) -> list[str]:
+    return [path for path, _ in errors(raw)]
+
+
+def test_malformed_dates_and_codes_are_all_reported() -> None:
+    raw = case(
+        paid_on="2022-02-30",
+        person={"identities": ["poor"], "categories": ["newborn"], "birth_date": "15/03/2022"},
+    )
+    assert paths(raw) == ["paid_on", "person.birth_date", "person.identities[0]"]
+
+
+def test_missing_scheme_and_payment() -> None:
+    raw = case()
+    del raw["scheme"], raw["paid_on"]
+    assert paths(raw) == ["scheme", "paid_on"]
+
+
+def test_paid_on_may_be_absent_when_the_hardship_flag_date_is_given() -> None:
+    raw = case(person={"identities": ["dibao"]}, hardship_flagged_on="2022-03-08")
+    del raw["paid_on"]
+    assert decide_case(raw).answer["benefit_start"] == date(2022, 3, 8)
+
+
+def test_history_errors_name_the_period() -> None:
+    raw = case(
+        history=[
+            {"scheme": "employee", "region": "440783", "from": "2021-05-01", "to": "2021-01-31"},
+            {"scheme": "other", "region": "4407", "from": "2020-01-01", "to": "2020-12-31"},
+        ]
+    )
+    assert paths(raw) == ["history[0].to", "history[1].scheme", "history[1].region"]
+
+
+def test_contradicting_dates() -> None:
+    born_later = case(person={"categories": ["newborn"], "birth_date": "2022-06-01"})
+    assert paths(born_later) == ["paid_on"]
+    registered_after_payment = case(registered_on="2022-06-01")
+    assert paths(registered_after_payment) == ["registered_on"]
+    paid_after_year = case(paid_on="2023-01-05")
+    assert paths(paid_after_year) == ["paid_on"]
+    newborn_without_birth_date = case(person={"categories": ["newborn"]})
+    assert paths(newborn_without_birth_date) == ["person.birth_date"]
+
+
+def test_counts_and_flags_are_typed() -> None:
+    raw = case(year=2025, mid_year="yes", years_without_coverage=-1, repair_years=1.5)
+    assert paths(raw) == ["mid_year", "years_without_coverage", "repair_years"]
+
+
+kaiping_births = st.dates(min_value=date(2022, 1, 1), max_value=date(2022, 12, 31))
+
+
+@settings(max_examples=200)
+@given(born=kaiping_births, delay=st.integers(min_value=0, max_value=250))
+def test_kaiping_newborn_from_birth_exactly_within_the_window(born: date, delay: int) -> None:
+    """B4: paid by the last day of the 6th month after the birth month → from the birth date."""
+    paid = born + timedelta(days=delay)
+    raw = case(
+        paid_on=paid.isoformat(),
+        person={"categories": ["newborn"], "birth_date": born.isoformat()},
+    )
+    decision = decide_case(raw)
+    window_end = last_of_month(month_index(born) + 6)
+    assert decision.status is Status.DECIDED
+    if paid <= window_end:
+        assert decision.answer["benefit_start"] == born
+        assert decision.answer["contribution_years"] == list(range(born.year, paid.year + 1))
+    else:
+        assert decision.answer["benefit_start"] == first_of_next_month(paid)
+        assert decision.answer["contribution_years"] == [2022]
+
+
+@settings(max_examples=100)
+@given(
+    broken=st.integers(min_value=0, max_value=10),
+    repaired=st.integers(min_value=0, max_value=10),
+    paid=st.dates(min_value=date(2025, 1, 1), max_value=date(2025, 12, 31)),
+)
+def test_2025_waiting_period_bounds(broken: int, repaired: int, paid: date) -> None:
+    """B14: at least the fixed 3 months; never more than 3 + the break; ≥ 6 after a long break."""
+    raw = case(
+        region="441400",
+        year=2025,
+        paid_on=paid.isoformat(),
+        in_concentrated_period=False,
+        years_without_coverage=broken,
+        repair_years=repaired,
+    )
+    answer = decide_case(raw).answer
+    waiting = answer["waiting_months"]
+    assert 3 <= waiting <= 3 + broken
+    if broken >= 4:
+        assert waiting >= 6
+    if repaired == 0:
+        assert waiting == 3 + broken
+    assert answer["benefit_start"] == date(
+        (month_index(paid) + 1 + waiting) // 12, (month_index(paid) + 1 + waiting) % 12 + 1, 1
+    )
+
+
+@given(gap=st.integers(min_value=0, max_value=8))
+def test_meizhou_switch_gap_boundary(gap: int) -> None:
+    """B7: up to 3 gap months → next month; more → 3 months of waiting (employee → resident)."""
+    paid = date(2022, 1 + gap, 15) if gap < 12 else date(2022, 12, 15)
+    raw = case(
+        region="441400",
+        paid_on=paid.isoformat(),
+        history=[
+            {"scheme": "employee", "region": "441400", "from": "2018-01-01", "to": "2021-12-31"}
+        ],
+    )
+    answer = decide_case(raw).answer
+    assert answer["gap_months"] == gap
+    waiting = 0 if gap <= 3 else 3
+    assert answer["waiting_months"] == waiting
+    assert month_index(answer["benefit_start"]) == month_index(paid) + 1 + waiting
