@@ -7,6 +7,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from invalid_case import error_paths
 
 from canbao.domain.decision import Status
 from canbao.domain.months import first_of_next_month, last_of_month, month_index
@@ -28,29 +29,18 @@ def case(**changes: Any) -> dict[str, Any]:
     return body
 
 
-def errors(raw: dict[str, Any]) -> list[tuple[str, str]]:
-    decision = decide_case(raw)
-    assert decision.status is Status.INVALID
-    assert decision.rules == ()
-    return [(e.path, e.reason) for e in decision.errors]
-
-
-def paths(raw: dict[str, Any]) -> list[str]:
-    return [path for path, _ in errors(raw)]
-
-
 def test_malformed_dates_and_codes_are_all_reported() -> None:
     raw = case(
         paid_on="2022-02-30",
         person={"identities": ["poor"], "categories": ["newborn"], "birth_date": "15/03/2022"},
     )
-    assert paths(raw) == ["paid_on", "person.birth_date", "person.identities[0]"]
+    assert error_paths(raw) == ["paid_on", "person.birth_date", "person.identities[0]"]
 
 
 def test_missing_scheme_and_payment() -> None:
     raw = case()
     del raw["scheme"], raw["paid_on"]
-    assert paths(raw) == ["scheme", "paid_on"]
+    assert error_paths(raw) == ["scheme", "paid_on"]
 
 
 def test_paid_on_may_be_absent_when_the_hardship_flag_date_is_given() -> None:
@@ -66,23 +56,23 @@ def test_history_errors_name_the_period() -> None:
             {"scheme": "other", "region": "4407", "from": "2020-01-01", "to": "2020-12-31"},
         ]
     )
-    assert paths(raw) == ["history[0].to", "history[1].scheme", "history[1].region"]
+    assert error_paths(raw) == ["history[0].to", "history[1].scheme", "history[1].region"]
 
 
 def test_contradicting_dates() -> None:
     born_later = case(person={"categories": ["newborn"], "birth_date": "2022-06-01"})
-    assert paths(born_later) == ["paid_on"]
+    assert error_paths(born_later) == ["paid_on"]
     registered_after_payment = case(registered_on="2022-06-01")
-    assert paths(registered_after_payment) == ["registered_on"]
+    assert error_paths(registered_after_payment) == ["registered_on"]
     paid_after_year = case(paid_on="2023-01-05")
-    assert paths(paid_after_year) == ["paid_on"]
+    assert error_paths(paid_after_year) == ["paid_on"]
     newborn_without_birth_date = case(person={"categories": ["newborn"]})
-    assert paths(newborn_without_birth_date) == ["person.birth_date"]
+    assert error_paths(newborn_without_birth_date) == ["person.birth_date"]
 
 
 def test_counts_and_flags_are_typed() -> None:
     raw = case(year=2025, mid_year="yes", years_without_coverage=-1, repair_years=1.5)
-    assert paths(raw) == ["mid_year", "years_without_coverage", "repair_years"]
+    assert error_paths(raw) == ["mid_year", "years_without_coverage", "repair_years"]
 
 
 kaiping_births = st.dates(min_value=date(2022, 1, 1), max_value=date(2022, 12, 31))

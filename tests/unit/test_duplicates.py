@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from invalid_case import error_paths
 
 from canbao.domain.decision import to_json
 from canbao.rules.decide import decide_case
@@ -46,13 +47,6 @@ def answer(raw: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def error_paths(raw: dict[str, Any]) -> list[str]:
-    got = answer(raw)
-    assert got["status"] == "invalid"
-    assert got["rules"] == []
-    return [e["path"] for e in got["errors"]]
-
-
 TWO = [record("A", places=["habitual_residence"]), record("B", places=["hukou"])]
 
 
@@ -70,11 +64,15 @@ TWO = [record("A", places=["habitual_residence"]), record("B", places=["hukou"])
         (case([record("A", scheme="390"), TWO[1]]), ["records[0].scheme"]),
         (case([record("A", psn_insu_stas="9"), TWO[1]]), ["records[0].psn_insu_stas"]),
         (case([{k: v for k, v in TWO[0].items() if k != "paid"}, TWO[1]]), ["records[0].paid"]),
-        (case([record("A", paid="yes"), record("B", region="4407")]),
-         ["records[0].paid", "records[1].region"]),
+        (
+            case([record("A", paid="yes"), record("B", region="4407")]),
+            ["records[0].paid", "records[1].region"],
+        ),
         (case([record("A", places=["school", "office"]), TWO[1]]), ["records[0].places[1]"]),
-        (case(TWO, person={"identities": ["poor"], "categories": ["student"]}),
-         ["person.identities[0]", "person.categories[0]"]),
+        (
+            case(TWO, person={"identities": ["poor"], "categories": ["student"]}),
+            ["person.identities[0]", "person.categories[0]"],
+        ),
         (case(TWO, chosen_record="C"), ["chosen_record"]),
         (case(TWO, cause="graduated"), ["cause"]),
         (case(TWO, employee_continuous_months=-1), ["employee_continuous_months"]),
@@ -188,7 +186,9 @@ def test_duplicate_decisions_are_complete_and_order_free(raw: dict[str, Any], rn
         return
     assert got["records_kept_for_audit"] == sorted(by_id)  # D7: nothing is dropped
     pairs = [
-        (a, b) for a in by_id.values() for b in by_id.values()
+        (a, b)
+        for a in by_id.values()
+        for b in by_id.values()
         if a["id"] < b["id"] and normal(a) and normal(b) and overlap(a, b)
     ]
     assert got["duplicate"] is bool(pairs)
