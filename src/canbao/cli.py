@@ -92,12 +92,15 @@ def _idcheck(numbers: list[str]) -> int:
 
 def _policy_check() -> int:
     from canbao.policy import load_policy
-    from canbao.policy.check import check_policy
+    from canbao.policy.check import check_policy, target_disagreements
 
     policy = load_policy()
     problems = check_policy(policy)
     for problem in problems:
         sys.stdout.write(f"error: {problem}\n")
+    for table in policy.targets:
+        for finding in target_disagreements(table):
+            sys.stdout.write(f"note (T1, the document's own figures): {finding}\n")
     sys.stdout.write(
         f"{len(policy.values)} values, {len(policy.regions)} regions, "
         f"{len(policy.documents)} documents, {len(policy.rules)} rules: "

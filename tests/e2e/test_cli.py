@@ -119,7 +119,10 @@ def test_idcheck_prints_one_object_per_number() -> None:
 def test_policy_check_and_show() -> None:
     done = run("policy", "check")
     assert done.returncode == 0
-    assert done.stdout.strip().endswith("0 problem(s)")
+    assert done.stdout.splitlines()[-1].endswith(": 0 problem(s)")
+    assert done.stdout.splitlines()[0].startswith(
+        "note (T1, the document's own figures): targets/520100_2022.toml row 20 贵阳贵安总计"
+    )
     done = run("policy", "show", "520190", "2022")
     assert done.returncode == 0
     lines = done.stdout.splitlines()

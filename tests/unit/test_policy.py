@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from canbao.policy import MissingParameter, Params, load_policy
-from canbao.policy.check import check_policy
+from canbao.policy.check import check_policy, target_disagreements
 from canbao.policy.store import DATA
 
 
@@ -134,4 +134,19 @@ source = { doc = "梅市医保〔2099〕1号", section = "一" }
         "and year 2022",
         f"{file} value #1 (resident.individual_standard): C7 local standard 300 is below the "
         "national minimum 350 of 2023 (2022年国家城乡居民医保工作通知)",
+    ]
+
+
+def test_guiyang_targets_are_read_row_by_row_and_the_total_checked() -> None:
+    (table,) = load_policy().targets
+    assert (table.region, table.year, table.unit, len(table.rows)) == (
+        "520100",
+        2022,
+        "persons",
+        20,
+    )
+    assert [(r.area, r.target) for r in table.rows if r.region == "520111"] == [("花溪区", 313091)]
+    assert target_disagreements(table) == [
+        "targets/520100_2022.toml row 20 贵阳贵安总计: 2710466 in 筑医保通〔2021〕34号 附件, "
+        "but its parts (rows 1, 14) add up to 2710446 (difference +20)"
     ]

@@ -21,13 +21,15 @@ from canbao.domain.codes import (
     REFUND_REASONS,
 )
 from canbao.policy.schema import spec_for
-from canbao.policy.store import NATIONAL, Policy, Value
+from canbao.policy.store import NATIONAL, Policy, TargetTable, Value
 
 
 def check_policy(policy: Policy) -> list[str]:
     problems = list(policy.problems)
     for value in policy.values:
         problems.extend(f"{value.place}: {p}" for p in _check_value(policy, value))
+    for table in policy.targets:
+        problems.extend(_check_target_table(policy, table))
     problems.extend(_overlaps(policy))
     problems.extend(_below_minimum(policy))
     for rule in policy.rules.values():
@@ -176,3 +178,40 @@ def _below_minimum(policy: Policy) -> list[str]:
                 f"{minimum.value} of {value.year} ({minimum.source.doc if minimum.source else '?'})"
             )
     return problems
+
+
+def _check_target_table(policy: Policy, table: TargetTable) -> list[str]:
+    problems = []
+    if table.source is None or table.source.doc not in policy.documents:
+        problems.append(f"{table.file}: no source, or a document not in documents.toml")
+    if table.region not in policy.regions:
+        problems.append(f"{table.file}: unknown region {table.region!r}")
+    numbers = {row.number for row in table.rows}
+    for row in table.rows:
+        if row.region is not None and row.region not in policy.regions:
+            problems.append(f"{table.file} row {row.number}: unknown region {row.region!r}")
+        problems.extend(
+            f"{table.file} row {row.number}: part {n} is not a row"
+            for n in row.parts
+            if n not in numbers
+        )
+    return problems
+
+
+def target_disagreements(table: TargetTable) -> list[str]:
+    """T1: every subtotal or total that differs from the sum of its parts, as the document
+    prints them. These are findings about the document, not errors in the data."""
+    by_number = {row.number: row for row in table.rows}
+    found = []
+    for row in table.rows:
+        if not row.parts or any(n not in by_number for n in row.parts):
+            continue
+        total = sum(by_number[n].target for n in row.parts)
+        if total != row.target:
+            found.append(
+                f"{table.file} row {row.number} {row.area}: {row.target} in "
+                f"{table.source.doc + ' ' + table.source.section if table.source else '?'}, "
+                f"but its parts (rows {', '.join(map(str, row.parts))}) add up to {total} "
+                f"(difference {row.target - total:+d})"
+            )
+    return found

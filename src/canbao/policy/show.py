@@ -27,4 +27,9 @@ def show(policy: Policy, region: str, year: int) -> tuple[str, bool]:
             f"{key} = {to_json(value.value)} [{value.unit}] "
             f"← {policy.region_name(value.region)}({value.region}); {cite}{note}"
         )
+    for table in policy.targets:
+        rows = [r for r in table.rows if r.region == region and table.year == year]
+        for row in rows:
+            cite = f"{table.source.doc} {table.source.section}" if table.source else "无出处"
+            lines.append(f"target {row.area} = {row.target} [{table.unit}] ← {table.title}; {cite}")
     return "\n".join(lines) + "\n", known

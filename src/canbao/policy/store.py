@@ -5,6 +5,7 @@ Files (see docs/adr/0001-policy-data-format.md):
   data/rules.toml       the rule ids of SPEC section 4 with the sections they come from
   data/regions.toml     the region hierarchy (national → province → city → county)
   data/values/*/*.toml  dated values, one folder per region, one file per topic
+  data/targets/*.toml   target tables as a document prints them (rows, subtotals)
 
 A value applies to one enrollment year (``year``) or to every year from ``from_year`` on.
 Resolution for (key, region, year) walks from the region up to the national level and takes
@@ -98,6 +99,28 @@ class RuleInfo:
         return [c for c, regions in self.citations if not regions or set(regions) & set(chain)]
 
 
+@dataclass(frozen=True)
+class TargetRow:
+    number: int
+    area: str
+    target: int
+    region: str | None
+    parts: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TargetTable:
+    """A table of enrollment targets, row by row as its document prints it (T1)."""
+
+    file: str
+    title: str
+    region: str
+    year: int
+    unit: str
+    source: Source | None
+    rows: tuple[TargetRow, ...]
+
+
 class MissingParameter(Exception):
     """A rule needs a value the documents do not give for this region and year."""
 
@@ -113,6 +136,7 @@ class Policy:
     documents: dict[str, Document]
     rules: dict[str, RuleInfo]
     values: list[Value]
+    targets: list[TargetTable] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     def chain(self, region: str) -> list[str]:
@@ -266,4 +290,27 @@ def load_policy(root: Path = DATA) -> Policy:
                     index=index,
                 )
             )
-    return Policy(regions, documents, rules, values, problems)
+    targets = [_target_table(path, root) for path in sorted((root / "targets").glob("*.toml"))]
+    return Policy(regions, documents, rules, values, targets, problems)
+
+
+def _target_table(path: Path, root: Path) -> TargetTable:
+    content = _read(path)
+    return TargetTable(
+        file=str(path.relative_to(root)),
+        title=str(content.get("title", "")),
+        region=str(content.get("region", "")),
+        year=int(content.get("year", 0)),
+        unit=str(content.get("unit", "")),
+        source=_source(content.get("source")),
+        rows=tuple(
+            TargetRow(
+                int(row["number"]),
+                str(row["area"]),
+                int(row["target"]),
+                row.get("region"),
+                tuple(int(n) for n in row.get("parts", ())),
+            )
+            for row in content.get("row", [])
+        ),
+    )
