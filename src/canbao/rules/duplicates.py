@@ -62,7 +62,6 @@ STATUSES = (*ENROLLMENT_STATUS, "3")
 NORMAL = "1"
 #: 大中专学生 (33号 三（二）、二（六）): the project's code for them.
 COLLEGE = frozenset({"college_student"})
-MEIZHOU = "441400"
 DOC = "医保发〔2020〕33号"
 
 SCHEME_NAMES = {Scheme.EMPLOYEE: "职工医保", Scheme.RESIDENT: "居民医保"}
@@ -232,7 +231,7 @@ def _decide(facts: DuplicateFacts, policy: Policy) -> Decision:
     records = sorted(facts.records, key=lambda r: r.id)
     groups = _groups([r for r in records if r.normal])
     group = _current(groups, facts.as_of)
-    params = Params(policy, _region(policy, group or records), facts.as_of.year)
+    params = Params(policy, _region(policy, group or records, facts.as_of.year), facts.as_of.year)
     out = Outcome(KIND, params)
     out.apply("D1")
     base: dict[str, Any] = {
@@ -297,13 +296,15 @@ def _decide(facts: DuplicateFacts, policy: Policy) -> Decision:
         if r is not keep
     ]
     deduction, notes = _deduction(facts, group, keep, plan, cross, params, out)
-    if _meizhou(policy, group) and params.get("duplicates.local_clearing"):
+    if any(_local_clearing(policy, r, facts.as_of.year) for r in group):
+        params.get("duplicates.local_clearing")
         out.apply("D8")
     text = f"{lead}；{plan.reason}，保留{keep.id}，" + "，".join(
         _action_text(policy, a) for a in actions
     )
-    text += "；" + ("扣减" + "、".join(deduction) + "重复参保当年的财政补助" if deduction else
-                   "不扣减财政补助")
+    text += "；" + (
+        "扣减" + "、".join(deduction) + "重复参保当年的财政补助" if deduction else "不扣减财政补助"
+    )
     text += "".join(notes) + later + "。"
     return out.decided(
         text,
@@ -335,16 +336,18 @@ def _current(groups: list[list[Record]], as_of: date) -> list[Record]:
     return max(groups, key=lambda g: (max(r.end for r in g), min(r.start for r in g)))
 
 
-def _region(policy: Policy, records: list[Record]) -> str:
-    """The region whose values the decision reads: a Meizhou record's if any (D8)."""
+def _region(policy: Policy, records: list[Record], year: int) -> str:
+    """The region whose values the decision reads: one that clears duplicates locally (D8,
+    ``duplicates.local_clearing``) if any record is there, else the first record's."""
     for record in records:
-        if policy.within(record.region, MEIZHOU):
+        if _local_clearing(policy, record, year):
             return record.region
     return records[0].region if records else NATIONAL
 
 
-def _meizhou(policy: Policy, group: list[Record]) -> bool:
-    return any(policy.within(r.region, MEIZHOU) for r in group)
+def _local_clearing(policy: Policy, record: Record, year: int) -> bool:
+    found = policy.find("duplicates.local_clearing", record.region, year)
+    return found is not None and found.value is True
 
 
 def _college(facts: DuplicateFacts) -> bool:
