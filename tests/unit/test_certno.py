@@ -235,3 +235,23 @@ def test_never_raises_on_very_long_input() -> None:
 def test_day_before_today_boundary() -> None:
     number = full("440783" + (TODAY - timedelta(days=1)).strftime("%Y%m%d") + "123")
     assert check_certno(number, today=TODAY).valid
+
+
+def test_foreign_permanent_residence_id_of_2023() -> None:
+    number = full("94484019900101001")
+    assert check_certno(number, today=TODAY).as_json() == {
+        "certno": number,
+        "valid": True,
+        "reason": None,
+        "certno18": number,
+        "birth_date": "1990-01-01",
+        "sex": None,
+        "region": "440000",
+        "region_name": "外国人永久居留身份证（广东省受理，国籍代码840）",
+    }
+    unknown_province = full("99984019900101001")
+    assert check_certno(unknown_province, today=TODAY).reason == (
+        "unknown_region: 永居证受理地省级代码 99 不存在"
+    )
+    wrong_check = number[:17] + ("0" if number[17] != "0" else "1")
+    assert check_certno(wrong_check, today=TODAY).reason.startswith("bad_check_character")

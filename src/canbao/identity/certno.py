@@ -9,6 +9,10 @@ Rules and sources:
 * Legacy 15-digit numbers (first-generation cards): 6-digit address code, YYMMDD birth
   date in 19YY, 3-digit sequence, no check character.  They are upgraded to 18 digits by
   inserting "19" before the year and appending the computed check character.
+* The 2023 foreign permanent residence ID (国家移民管理局，2023-12-01 起签发): 18 characters
+  with first digit 9, the accepting province, a nationality code, the birth date at the same
+  place as in GB 11643, a sequence and the same MOD 11-2 check character.  The older
+  15-character permit (3 letters + 12 digits) is not checked here.
 * 国办发〔2018〕81号 《港澳台居民居住证申领发放办法》: residence permits for Hong Kong,
   Macau and Taiwan residents use the same 18-character structure and check character with
   address codes 810000, 820000 and 830000.
@@ -50,6 +54,8 @@ _WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_MAP: Final = "10X98765432"
 _DIGITS: Final = frozenset("0123456789")
 _EARLIEST_BIRTH_DATE: Final = datetime.date(1880, 1, 1)
+#: First digit of the 2023 foreign permanent residence ID; citizens' numbers start with 1–8.
+FOREIGNER_MARK: Final = "9"
 
 # 国办发〔2018〕81号: address codes of residence permits for HK, Macau and Taiwan residents.
 _PERMIT_REGIONS: Final = {
@@ -153,6 +159,26 @@ def _regions() -> dict[str, str]:
     return _parse_loc_dat(resource.read_text(encoding="utf-8"))
 
 
+def _foreign_permanent_residence(number: str, certno18: str, birth: datetime.date) -> CertNoCheck:
+    """The 2023 foreign permanent residence ID (新版外国人永久居留身份证): "9", the 2-digit
+    province that accepted it, a 3-digit nationality code, the birth date, a sequence and the
+    MOD 11-2 check character. The province must exist; the number does not tell the sex."""
+    region = certno18[1:3] + "0000"
+    province = _regions().get(region)
+    if province is None:
+        return _invalid(number, "unknown_region", f"永居证受理地省级代码 {region[:2]} 不存在")
+    return CertNoCheck(
+        certno=number,
+        valid=True,
+        reason=None,
+        certno18=certno18,
+        birth_date=birth,
+        sex=None,
+        region=region,
+        region_name=f"外国人永久居留身份证（{province}受理，国籍代码{certno18[3:6]}）",
+    )
+
+
 def _invalid(certno: str, code: str, text: str) -> CertNoCheck:
     return CertNoCheck(certno=certno, valid=False, reason=f"{code}: {text}")
 
@@ -196,6 +222,8 @@ def check_certno(number: str, today: datetime.date | None = None) -> CertNoCheck
     if birth > (today if today is not None else datetime.date.today()):
         return _invalid(number, "future_birth_date", f"出生日期 {birth.isoformat()} 晚于当前日期")
 
+    if body[0] == FOREIGNER_MARK:
+        return _foreign_permanent_residence(number, certno18, birth)
     region = body[:6]
     region_name = _regions().get(region)
     if region_name is None:
