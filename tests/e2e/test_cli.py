@@ -152,3 +152,10 @@ def test_shared_example_scenarios_pass_through_the_cli() -> None:
     assert done.returncode == 0, done.stdout
     total = len(list((SHARED / "scenarios").glob("*.json")))
     assert done.stdout.strip().splitlines()[-1] == f"{total}/{total} passed"
+
+
+def test_a_list_on_stdin_answers_a_list_and_one_bad_case_makes_exit_2() -> None:
+    code, answers = decide([PLAIN, {"kind": "refund"}, {**PLAIN, "region": "520190"}])
+    assert code == 2
+    assert [a["status"] for a in answers] == ["decided", "invalid", "decided"]
+    assert [a.get("standard") for a in answers] == [376, None, 320]
