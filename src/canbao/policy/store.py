@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +171,7 @@ class Policy:
         return None
 
     def _at(self, key: str, region: str, year: int) -> Value | None:
-        candidates = [v for v in self._index().get((key, region), []) if v.covers(year)]
+        candidates = [v for v in self._by_key.get((key, region), []) if v.covers(year)]
         exact = [v for v in candidates if v.year == year]
         if exact:
             return exact[0]
@@ -182,13 +182,11 @@ class Policy:
         region = self.regions.get(code)
         return region.name if region else code
 
-    def _index(self) -> dict[tuple[str, str], list[Value]]:
-        index: dict[tuple[str, str], list[Value]] | None = self.__dict__.get("_by_key")
-        if index is None:
-            index = {}
-            for value in self.values:
-                index.setdefault((value.key, value.region), []).append(value)
-            self.__dict__["_by_key"] = index
+    @cached_property
+    def _by_key(self) -> dict[tuple[str, str], list[Value]]:
+        index: dict[tuple[str, str], list[Value]] = {}
+        for value in self.values:
+            index.setdefault((value.key, value.region), []).append(value)
         return index
 
 
