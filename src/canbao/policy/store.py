@@ -127,7 +127,8 @@ class MissingParameter(Exception):
     def __init__(self, key: str, region: str, year: int) -> None:
         super().__init__(f"{key} @ {region} {year}")
         self.key, self.region, self.year = key, region, year
-        self.rules: tuple[str, ...] = ()
+        self.rules: tuple[str, ...] = ()  # set by the decision that needed it
+        self.citations: tuple[Citation, ...] = ()
 
 
 @dataclass

@@ -57,6 +57,7 @@ def _missing(kind: str, missing: MissingParameter, policy: Policy) -> Decision:
     place = policy.region_name(missing.region)
     out = Outcome(kind, params)
     out.apply(*missing.rules)
+    out.extra.extend(missing.citations)
     return out.gap(
         f"{missing.key}: {place}（{missing.region}）{missing.year}年度无此参数",
         f"本项目所依据的文件未规定{place}{missing.year}年度的该项参数（{missing.key}），无法作出决定。",

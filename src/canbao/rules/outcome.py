@@ -30,6 +30,7 @@ class Outcome:
             return self.params.require(key)
         except MissingParameter as missing:
             missing.rules = tuple(self.rules)
+            missing.citations = self.citations()
             raise
 
     def cite(self, doc: str, section: str) -> None:
