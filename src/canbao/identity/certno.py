@@ -167,16 +167,19 @@ def _foreign_permanent_residence(number: str, certno18: str, birth: datetime.dat
     province = _regions().get(region)
     if province is None:
         return _invalid(number, "unknown_region", f"永居证受理地省级代码 {region[:2]} 不存在")
-    return CertNoCheck(
-        certno=number,
-        valid=True,
-        reason=None,
-        certno18=certno18,
-        birth_date=birth,
-        sex=None,
-        region=region,
-        region_name=f"外国人永久居留身份证（{province}受理，国籍代码{certno18[3:6]}）",
-    )
+    name = f"外国人永久居留身份证（{province}受理，国籍代码{certno18[3:6]}）"
+    return _valid(number, certno18, birth, None, region, name)
+
+
+def _valid(
+    certno: str,
+    certno18: str,
+    birth: datetime.date,
+    sex: str | None,
+    region: str,
+    region_name: str,
+) -> CertNoCheck:
+    return CertNoCheck(certno, True, None, certno18, birth, sex, region, region_name)
 
 
 def _invalid(certno: str, code: str, text: str) -> CertNoCheck:
@@ -229,14 +232,5 @@ def check_certno(number: str, today: datetime.date | None = None) -> CertNoCheck
     if region_name is None:
         return _invalid(number, "unknown_region", f"行政区划代码 {region} 不存在")
 
-    return CertNoCheck(
-        certno=number,
-        valid=True,
-        reason=None,
-        certno18=certno18,
-        birth_date=birth,
-        sex="1" if int(body[16]) % 2 else "2",
-        region=region,
-        region_name=region_name,
-    )
-
+    sex = "1" if int(body[16]) % 2 else "2"
+    return _valid(number, certno18, birth, sex, region, region_name)

@@ -708,13 +708,18 @@ def _ordinary(ctx: Context) -> Draft:
         )
     if ctx.peek("waiting.fixed_months") is not None:
         return _waiting_2025(ctx)
-    if ctx.paid < facts.year_start:
-        ctx.prepaid()
-        return Draft(
-            facts.year_start, 0, [facts.year],
-            f"{ctx.paid}在{facts.year}参保年度开始前缴费，自{facts.year_start}起享受全年待遇。",
-        )
-    return _mid_year(ctx)
+    return _whole_year_or_mid_year(ctx, f"{ctx.paid}在{facts.year}参保年度开始前缴费")
+
+
+def _whole_year_or_mid_year(ctx: Context, lead: str) -> Draft:
+    """Paid before the enrollment year: the whole year from January 1 (B1); else B2."""
+    facts = ctx.facts
+    if ctx.paid >= facts.year_start:
+        return _mid_year(ctx)
+    ctx.prepaid()
+    return Draft(
+        facts.year_start, 0, [facts.year], f"{lead}，自{facts.year_start}起享受全年待遇。"
+    )
 
 
 def _mid_year(ctx: Context) -> Draft:
@@ -773,13 +778,7 @@ def _waiting_2025(ctx: Context) -> Draft:
                     "未载入（判断国办发〔2024〕38号等待期是否适用）"
                 ],
             )
-        if ctx.paid < facts.year_start:
-            ctx.prepaid()
-            return Draft(
-                facts.year_start, 0, [facts.year],
-                f"在集中参保期内连续参保，{ctx.paid}缴费，自{facts.year_start}起享受全年待遇。",
-            )
-        return _mid_year(ctx)
+        return _whole_year_or_mid_year(ctx, f"在集中参保期内连续参保，{ctx.paid}缴费")
     out.apply("B14")
     extra: dict[str, Any] = {
         "years_without_coverage": broken,

@@ -309,11 +309,15 @@ def _reason_lists(facts: RefundFacts, params: Params) -> _Lists:
     )
 
 
-def _refund_before(
-    facts: RefundFacts, out: Outcome, when: str, answer: dict[str, Any]
-) -> Decision:
+def _refund_before(facts: RefundFacts, out: Outcome, when: str, answer: dict[str, Any]) -> Decision:
     """F1 (and F3 for the channel): terminate and refund the whole individual contribution."""
     out.apply("F1")
+    return _refund_whole(facts, out, when, answer)
+
+
+def _refund_whole(facts: RefundFacts, out: Outcome, when: str, answer: dict[str, Any]) -> Decision:
+    """Terminate and refund all that was paid: through the assistance channel (F3) or the
+    original payment channel."""
     if facts.assistance_subsidized:
         return _assistance(facts, out, when, answer)
     return out.decided(
@@ -386,17 +390,7 @@ def _kaiping(
     if before and facts.reason in lists.all:
         if facts.reason in lists.national:
             out.apply("F1")
-        if facts.assistance_subsidized:
-            return _assistance(facts, out, when, answer)
-        return out.decided(
-            when + f"，属新年度开始前发生的可退费情形，终止参保关系，依申请经原缴费渠道退还"
-            f"{yuan(facts.paid_amount)}元。",
-            eligible=True,
-            amount=facts.paid_amount,
-            terminate=True,
-            channel=ORIGINAL_CHANNEL,
-            **answer,
-        )
+        return _refund_whole(facts, out, when + "，属新年度开始前发生的可退费情形", answer)
     if not before and facts.assistance_subsidized and facts.reason in lists.all:
         out.apply("F3")
         out.cite(NATIONAL_DOC, NATIONAL_SECTION)
@@ -412,7 +406,8 @@ def _kaiping(
         if facts.relation_suspended and not before:
             out.apply("F2")
         return out.decided(
-            when + "，扣缴后新年度中途原则上不作退费，"
+            when
+            + "，扣缴后新年度中途原则上不作退费，"
             + ("该情形不属" if before else "事由发生于新年度开始后，不属")
             + "开平方案列明的新年度开始前发生的除外情形，不予退费。",
             eligible=False,
