@@ -28,10 +28,12 @@ class Citation:
 
 @dataclass(frozen=True)
 class FieldError:
-    """A case field that breaks the format: its dotted path and the reason."""
+    """A case field that breaks the format: its path (``person.identities[0]``, ``[1].kind``
+    in a list), the Chinese reason, and a machine code (``missing``, ``unknown_field``, …)."""
 
     path: str
     reason: str
+    code: str = "invalid"
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,9 @@ class Decision:
         if self.gaps:
             body["gaps"] = list(self.gaps)
         if self.errors:
-            body["errors"] = [{"path": e.path, "reason": e.reason} for e in self.errors]
+            body["errors"] = [
+                {"path": e.path, "code": e.code, "reason": e.reason} for e in self.errors
+            ]
         return body
 
 
