@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from canbao.contract import decide_case
 from canbao.domain.decision import to_json
 from canbao.policy import load_policy
-from canbao.rules.decide import decide_case
 
 HERE = Path(__file__).parent
 SCENARIOS = sorted(HERE.glob("*/*.json"))

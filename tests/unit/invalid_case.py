@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from canbao.contract import decide_case
 from canbao.domain.decision import Status
-from canbao.rules.decide import decide_case
 
 
 def error_paths(raw: dict[str, Any]) -> list[str]:

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from invalid_case import error_paths
 
+from canbao.contract import decide_case
 from canbao.domain.decision import Status
 from canbao.domain.months import first_of_next_month, last_of_month, month_index
-from canbao.rules.decide import decide_case
 
 
 def case(**changes: Any) -> dict[str, Any]:

@@ -8,9 +8,9 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from canbao.contract import decide_case
 from canbao.domain.codes import IDENTITIES
 from canbao.domain.decision import Status
-from canbao.rules.decide import decide_case
 
 REGIONS = ["441400", "441402", "520100", "520111", "520190", "440700", "440783"]
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from canbao.contract import decide_case
 from canbao.domain.decision import FieldError, Status, to_json
 from canbao.policy import load_policy
 from canbao.policy.store import DATA
-from canbao.rules.decide import decide_case
 
 
 def test_every_format_error_of_a_case_is_reported_with_its_path() -> None:

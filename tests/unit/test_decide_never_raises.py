@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from canbao.contract import decide_case
 from canbao.domain.decision import Status
-from canbao.rules.decide import decide_case
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 CASES = [

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from invalid_case import error_paths
 
+from canbao.contract import decide_case
 from canbao.domain.decision import to_json
-from canbao.rules.decide import decide_case
 
 
 def record(rid: str, scheme: str = "resident", **changes: Any) -> dict[str, Any]:

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from invalid_case import error_paths
 
+from canbao.contract import decide_case
 from canbao.domain.decision import Status
 from canbao.domain.money import money
-from canbao.rules.decide import decide_case
 from canbao.rules.refund import refund_share
 
 
