@@ -1,8 +1,10 @@
 """Every scenario file under tests/rules/<kind>/ is decided in-process and compared exactly.
 
-A scenario file: {"name", "case", "expect"}; ``expect`` must give ``status`` and ``rules``
-(the exact set of rule ids applied) and may give any answer field, compared exactly (numbers
-by value). Every decided or policy_gap answer must cite documents known to the policy data.
+A scenario file: {"name", "case", "expect"}. ``expect`` states everything the contract says
+of the answer: ``status``, ``rules`` (the rule ids in the order applied), every contract field
+of its kind (SPEC section 6, ``contract.CONTRACT_FIELDS``), ``gaps`` for a policy gap and
+``errors`` for an invalid case; it may give any added answer field too. Values are compared
+exactly (numbers by value). ``cites`` lists documents that must be among the citations.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from canbao.contract import decide_case
+from canbao.contract import CONTRACT_FIELDS, decide_case
+from canbao.contract.answers import ANSWERS
 from canbao.domain.decision import to_json
 from canbao.policy import load_policy
 
@@ -41,18 +44,28 @@ def same(want: Any, got: Any) -> bool:
     return bool(want == got)
 
 
+def stated(expect: dict[str, Any], kind: str) -> set[str]:
+    """What a scenario of this kind and status must state."""
+    status = expect.get("status")
+    if status == "invalid":
+        return {"status", "rules", "errors"}
+    return {"status", "rules", *CONTRACT_FIELDS[kind]} | ({"gaps"} if status == "policy_gap" else set())
+
+
 def test_there_are_scenarios() -> None:
-    assert len(SCENARIOS) >= 100
+    assert len(SCENARIOS) >= 250
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[f"{p.parent.name}/{p.stem}" for p in SCENARIOS])
 def test_scenario(path: Path) -> None:
     scenario = load(path)
-    expect = scenario["expect"]
-    assert {"status", "rules"} <= expect.keys(), "a scenario states status and rules"
+    expect, kind = scenario["expect"], scenario["case"]["kind"]
+    assert path.parent.name == kind
+    missing = stated(expect, kind) - expect.keys()
+    assert not missing, f"the scenario does not state {sorted(missing)}"
     got = to_json(decide_case(scenario["case"]).as_json())
-    assert got["kind"] == scenario["case"]["kind"]
-    assert sorted(got["rules"]) == sorted(expect["rules"]), got["explanation"]
+    assert got["kind"] == kind
+    assert got["rules"] == expect["rules"], got["explanation"]
     for key, want in expect.items():
         if key in ("rules", "cites"):
             continue
@@ -60,6 +73,7 @@ def test_scenario(path: Path) -> None:
         assert same(want, got[key]), f"{key}: want {want!r}, got {got[key]!r}"
     for doc in expect.get("cites", []):
         assert any(doc in c["doc"] for c in got["citations"]), f"no citation of {doc}"
+    ANSWERS[kind].model_validate(got)
     if got["status"] != "invalid":
         documents = load_policy().documents
         assert got["citations"], "a decision cites its sources"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,43 @@ CASES = [
     json.loads(path.read_text(encoding="utf-8"))["case"] for path in sorted(RULES.glob("*/*.json"))
 ]
 
+
+def nested(depth: int) -> list[Any]:
+    outer: list[Any] = []
+    inner = outer
+    for _ in range(depth):
+        inner.append([])
+        inner = inner[0]
+    return outer
+
+
 json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(-(10**12), 10**12)
+    | st.sampled_from([10**400, -(10**400), 2**63, Decimal("1E+999999"), Decimal("-0.001")])
+    | st.decimals(allow_nan=True, allow_infinity=True, places=None)
+    | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=12)
-    | st.sampled_from(["2022-02-29", "2021-12-31", "2022-07", "441400", "dibao", "resident"]),
+    | st.builds(nested, st.sampled_from([50, 5_000, 50_000]))
+    | st.sampled_from(
+        [
+            "2022-02-29",
+            "2021-12-31",
+            "2022-07",
+            "441400",
+            "dibao",
+            "resident",
+            "9999-12-31",
+            "0001-01-01",
+            "2100-12-31",
+            "1880-01-01",
+            "110000",
+            "520190",
+            "\x00",
+            "\ufeff2022-01-01",
+        ]
+    ),
     lambda inner: (
         st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
     ),
