@@ -18,7 +18,7 @@ class KeySpec:
 
 # Types: money, date, period ({start, end}), months, days, ratio, bool, choice:<a|b>,
 # identities, categories, reasons (refund reasons), proofs (table category → proof), subsidy,
-# bases (eligibility bases, see rules.eligibility.BASES).
+# bases (eligibility bases, see rules.eligibility.BASES), region (a region code of regions.toml).
 KEYS: dict[str, KeySpec] = {
     # Contributions (C)
     "resident.individual_standard": KeySpec("money", "yuan", "城乡居民医保个人缴费标准"),
@@ -48,7 +48,7 @@ KEYS: dict[str, KeySpec] = {
     "collection.hardship_full_list_deadline": KeySpec("date", "date", "全年困难居民名单报送日"),
     "subsidy.*": KeySpec("subsidy", "yuan", "资助参保标准及资金来源"),
     "subsidy.combination": KeySpec("choice:highest_only", "-", "多重身份资助的适用方式"),
-    "subsidy.local_hukou_required": KeySpec("bool", "-", "资助仅限本市户籍"),
+    "subsidy.local_hukou_area": KeySpec("region", "-", "资助仅限该区划户籍（本市户籍）"),
     "subsidy.employee_scheme_identities": KeySpec(
         "identities", "-", "参加职工医保按居民资助标准资助个人缴费的身份"
     ),
