@@ -56,6 +56,7 @@ KEYS: dict[str, KeySpec] = {
     # Who may enroll (E)
     "eligibility.bases": KeySpec("bases", "-", "居民医保参保范围"),
     "eligibility.scope_reference": KeySpec("document", "-", "参保范围未尽事宜所依据的文件"),
+    "eligibility.local_area": KeySpec("region", "-", "参保范围所称“本市”的区划"),
     "mid_year.enrollees": KeySpec("proofs", "-", "中途参保人员及其证明材料"),
     "registration.registry_match_exempt": KeySpec(
         "categories", "-", "姓名、身份信息须与公安户籍一致，以下人员除外"
