@@ -115,6 +115,10 @@ KEYS: dict[str, KeySpec] = {
     "duplicates.local_clearing": KeySpec("bool", "-", "本地清理重复参保，保留一个可享受待遇的关系"),
     # Refunds (F)
     "refund.before_benefit_reasons": KeySpec("reasons", "-", "待遇享受期开始前可退费的情形"),
+    "refund.local_before_benefit_reasons": KeySpec(
+        "reasons", "-", "本地规定的待遇享受期（新年度）开始前可退费的情形"
+    ),
+    "refund.other_cases": KeySpec("choice:provincial", "-", "其他退费情形由何级部门明确"),
     "refund.no_refund_after_deduction": KeySpec("bool", "-", "扣缴后新年度中途不作退费"),
     "refund.external_rules": KeySpec("document", "-", "退费按本项目文件集以外的文件执行"),
     # Targets (T)
