@@ -234,3 +234,25 @@ def test_duplicate_decisions_are_complete_and_order_free(raw: dict[str, Any], rn
     shuffled = copy.deepcopy(raw)
     rnd.shuffle(shuffled["records"])
     assert answer(shuffled) == got
+
+
+@pytest.mark.parametrize("months", [0, 1, 11, 12, 13, 30])
+@pytest.mark.parametrize("flexible", [False, True])
+def test_a_college_student_who_found_a_job_is_suspended_whatever_the_months(
+    months: int, flexible: bool
+) -> None:
+    """D5 (33号 三（二）) comes before D2's 12-month rule and D3's flexible-work rule."""
+    raw = case(
+        [
+            record("A", "employee", region="440783", places=["employment"], flexible=flexible),
+            record("B", region="520102", **{"from": "2021-09-01"}, places=["school"]),
+        ],
+        person={"identities": [], "categories": ["college_student"], "entered_school_year": 2021},
+        employee_continuous_months=months,
+    )
+    got = answer(raw)
+    assert got["status"] == "decided"
+    assert got["rules"][:2] == ["D1", "D5"] and "D2" not in got["rules"]
+    assert got["keep"] == "A"
+    assert got["actions"] == [{"id": "B", "action": "suspend", "notify_region": "520102"}]
+    assert got["subsidy_deduction"] == (["B"] if months >= 12 else [])

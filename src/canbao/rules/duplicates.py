@@ -23,6 +23,9 @@ each other record's duplicate is read from the records, not given:
 "Began after entering school": with ``entered_school_year``, a record beginning in a later
 year did, one beginning in an earlier year did not; within the entry year, and without
 ``entered_school_year``, the record began after entry when it begins after the school record.
+A record that begins on the school record's first day cannot be told: for a resident record it
+does not matter (the school's record is kept and the other terminated either way, cited as
+D5), for an employee record it decides which relation is kept, so it is a gap.
 ``entered_school_year`` is optional: only D6's entry-year exception needs it; without it the
 deduction of a terminated record of a college student is a gap, not which record is kept.
 
@@ -468,7 +471,18 @@ def _college_student(
     if school is None:
         return None
     others = [r for r in group if r is not school]
-    later = [r for r in others if _began_after_entry(r, school, facts.entered_school_year)]
+    after = {r.id: _began_after_entry(r, school, facts.entered_school_year) for r in others}
+    unclear = [r.id for r in others if r.scheme is Scheme.EMPLOYEE and after[r.id] is None]
+    if unclear:
+        out.apply("D5")
+        return Plan(
+            gap=(
+                f"D5：职工医保记录{'、'.join(unclear)}与学籍地记录{school.id}同日开始，"
+                "无法从记录判断重复参保因入学还是就业形成（终止原参保关系或暂停学籍地关系）"
+            ),
+            reason="大中专学生跨制度重复参保，但无法判断因入学还是就业形成",
+        )
+    later = [r for r in others if after[r.id]]
     jobs = [r for r in later if r.scheme is Scheme.EMPLOYEE]
     entry = [r for r in others if r not in later]
     if jobs or entry:
@@ -496,11 +510,16 @@ def _college_student(
     return Plan(keep=school, reason=reason)
 
 
-def _began_after_entry(record: Record, school: Record, entered_school_year: int | None) -> bool:
-    """Whether ``record`` began after the student entered school (D5, see the module notes)."""
+def _began_after_entry(
+    record: Record, school: Record, entered_school_year: int | None
+) -> bool | None:
+    """Whether ``record`` began after the student entered school (D5, see the module notes);
+    None when it begins on the school record's first day and the entry year does not tell."""
     began = record.period.start
     if entered_school_year is not None and began.year != entered_school_year:
         return began.year > entered_school_year
+    if began == school.period.start:
+        return None
     return began > school.period.start
 
 
