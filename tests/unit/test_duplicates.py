@@ -74,7 +74,6 @@ TWO = [record("A", places=["habitual_residence"]), record("B", places=["hukou"])
             ["person.identities[0]", "person.categories[0]"],
         ),
         (case(TWO, chosen_record="C"), ["chosen_record"]),
-        (case(TWO, cause="graduated"), ["cause"]),
         (case(TWO, employee_continuous_months=-1), ["employee_continuous_months"]),
         (case("not a list"), ["records"]),
     ],
@@ -83,12 +82,22 @@ def test_invalid_cases_name_every_bad_field(raw: dict[str, Any], paths: list[str
     assert error_paths(raw) == paths
 
 
-def test_college_student_terminated_resident_needs_entry_year() -> None:
+def test_without_entry_year_only_the_deduction_is_open() -> None:
     raw = case(
         [record("A", places=["school"]), record("B", region="520102", places=["hukou"])],
         person={"identities": [], "categories": ["college_student"]},
     )
-    assert error_paths(raw) == ["person.entered_school_year"]
+    got = answer(raw)
+    assert got["status"] == "policy_gap"
+    assert got["keep"] == "A"
+    assert got["actions"] == [{"id": "B", "action": "terminate", "notify_region": "520102"}]
+    assert got["subsidy_deduction"] is None
+    assert got["subsidy_deduction_undetermined"] == ["B"]
+    assert got["gaps"][0].startswith("person.entered_school_year")
+    with_year = answer({**raw, "person": {**raw["person"], "entered_school_year": 2021}})
+    assert with_year["status"] == "decided"
+    assert (with_year["keep"], with_year["actions"]) == (got["keep"], got["actions"])
+    assert with_year["subsidy_deduction"] == ["B"]
 
 
 def test_tuopin_choice_outside_the_duplicate_is_invalid() -> None:
@@ -149,15 +158,14 @@ def cases(draw: st.DrawFn) -> dict[str, Any]:
     person: dict[str, Any] = {
         "identities": draw(st.sampled_from([[], ["tuopin"], ["tuopin", "dibao"]])),
         "categories": categories,
-        "entered_school_year": draw(st.sampled_from([2020, 2021, 2022])),
     }
+    entered = draw(st.sampled_from([None, 2020, 2021, 2022]))
+    if entered is not None:
+        person["entered_school_year"] = entered
     extra: dict[str, Any] = {}
     if found and draw(st.booleans()):
         extra["chosen_record"] = draw(st.sampled_from([r["id"] for r in found]))
         extra["consent_recorded"] = draw(st.booleans())
-    cause = draw(st.sampled_from([None, "entered_school", "found_job"]))
-    if cause:
-        extra["cause"] = cause
     return case(
         found,
         as_of=draw(st.sampled_from(["2021-10-01", "2022-03-01", "2022-11-30"])),
@@ -212,10 +220,39 @@ def test_duplicate_decisions_are_complete_and_order_free(raw: dict[str, Any], rn
             assert action["action"] in ("terminate", "suspend")
             expected = other["region"] if other["region"] != keep["region"] else None
             assert action["notify_region"] == expected
-        assert set(got["subsidy_deduction"]) <= set(acted)
-        assert all(by_id[i]["scheme"] == "resident" for i in got["subsidy_deduction"])
+        if got["subsidy_deduction"] is None:  # D6 waits for the entry year, nothing else
+            assert got["status"] == "policy_gap"
+            assert "entered_school_year" not in raw["person"]
+            assert got["gaps"][0].startswith("person.entered_school_year")
+            deducted = set(got["subsidy_deduction_undetermined"])
+        else:
+            deducted = set(got["subsidy_deduction"])
+        assert deducted <= set(acted)
+        assert all(by_id[i]["scheme"] == "resident" for i in deducted)
         schemes = {by_id[i]["scheme"] for i in group}
         assert got["type"] == ("cross_scheme" if len(schemes) > 1 else "intra_scheme")
     shuffled = copy.deepcopy(raw)
     rnd.shuffle(shuffled["records"])
     assert answer(shuffled) == got
+
+
+@pytest.mark.parametrize("months", [0, 1, 11, 12, 13, 30])
+@pytest.mark.parametrize("flexible", [False, True])
+def test_a_college_student_who_found_a_job_is_suspended_whatever_the_months(
+    months: int, flexible: bool
+) -> None:
+    """D5 (33号 三（二）) comes before D2's 12-month rule and D3's flexible-work rule."""
+    raw = case(
+        [
+            record("A", "employee", region="440783", places=["employment"], flexible=flexible),
+            record("B", region="520102", **{"from": "2021-09-01"}, places=["school"]),
+        ],
+        person={"identities": [], "categories": ["college_student"], "entered_school_year": 2021},
+        employee_continuous_months=months,
+    )
+    got = answer(raw)
+    assert got["status"] == "decided"
+    assert got["rules"][:2] == ["D1", "D5"] and "D2" not in got["rules"]
+    assert got["keep"] == "A"
+    assert got["actions"] == [{"id": "B", "action": "suspend", "notify_region": "520102"}]
+    assert got["subsidy_deduction"] == (["B"] if months >= 12 else [])

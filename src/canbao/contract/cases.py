@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSche
 from canbao.contract import fields as f
 from canbao.domain.codes import REFUND_REASONS, Scheme
 from canbao.domain.decision import FieldError
+from canbao.domain.periods import Period
 from canbao.rules import benefit, contribution, duplicates, eligibility, refund
 
 
@@ -118,6 +119,7 @@ class ContributionCase(Part):
 
 
 class EligibilityPerson(Person):
+    birth_date: OptDay = Field(default=None, description="出生日期（新生儿参保期限，B3）")
     hukou_region: OptRegion = None
     residence_permit_region: OptRegion = None
     school_region: OptRegion = None
@@ -159,6 +161,7 @@ class EligibilityCase(Part):
             special_payer=p.special_payer,
             poverty_identified_region=p.poverty_identified_region,
             parent_insured_region=p.parent_insured_region,
+            birth_date=p.birth_date,
         )
 
 
@@ -288,7 +291,6 @@ class DuplicatesCase(Part):
     employee_continuous_months: f.Months
     chosen_record: OptText = None
     consent_recorded: f.Flag = False
-    cause: Literal["entered_school", "found_job"] | None = None
 
     def problems(self) -> list[FieldError]:
         found: list[FieldError] = []
@@ -330,8 +332,7 @@ class DuplicatesCase(Part):
                     r.id,
                     Scheme(r.scheme),
                     r.region,
-                    r.start,
-                    r.end,
+                    Period(r.start, r.end),
                     r.psn_insu_stas,
                     r.paid,
                     frozenset(r.places),
@@ -342,7 +343,6 @@ class DuplicatesCase(Part):
             employee_continuous_months=self.employee_continuous_months,
             chosen_record=self.chosen_record,
             consent_recorded=self.consent_recorded,
-            cause=self.cause,
         )
 
 

@@ -54,7 +54,7 @@ def _check_value(policy: Policy, value: Value) -> list[str]:
         return [f"unknown key {value.key!r}"]
     if value.key.startswith("subsidy.") and value.key not in (
         "subsidy.combination",
-        "subsidy.local_hukou_required",
+        "subsidy.local_hukou_area",
         "subsidy.employee_scheme_identities",
         "subsidy.tax_declaration",
     ):
@@ -77,6 +77,8 @@ def _check_value(policy: Policy, value: Value) -> list[str]:
         if not value.source.section:
             problems.append("source has no section")
     problems.extend(_check_type(spec.type, value.value))
+    if spec.type == "region" and value.value not in policy.regions:
+        problems.append(f"region {value.value!r} is not in regions.toml")
     if spec.type == "bases" and isinstance(value.value, dict):
         rule = value.value.get("rule")
         if rule not in policy.rules:
@@ -126,6 +128,8 @@ def _check_type(kind: str, raw: Any) -> list[str]:
         return [f"unknown group {group!r}" for group in raw if group not in MID_YEAR_GROUPS]
     if kind == "subsidy":
         return _check_subsidy(raw)
+    if kind == "region":
+        return [] if isinstance(raw, str) else [f"expected a region code, got {raw!r}"]
     if kind == "document":
         return [] if isinstance(raw, str) and raw else [f"expected a document number, got {raw!r}"]
     return [f"unknown type {kind!r} in schema"]

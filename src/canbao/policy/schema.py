@@ -18,7 +18,7 @@ class KeySpec:
 
 # Types: money, date, period ({start, end}), months, days, ratio, bool, choice:<a|b>,
 # identities, categories, reasons (refund reasons), proofs (table category → proof), subsidy,
-# bases (eligibility bases, see rules.eligibility.BASES).
+# bases (eligibility bases, see rules.eligibility.BASES), region (a region code of regions.toml).
 KEYS: dict[str, KeySpec] = {
     # Contributions (C)
     "resident.individual_standard": KeySpec("money", "yuan", "城乡居民医保个人缴费标准"),
@@ -48,7 +48,7 @@ KEYS: dict[str, KeySpec] = {
     "collection.hardship_full_list_deadline": KeySpec("date", "date", "全年困难居民名单报送日"),
     "subsidy.*": KeySpec("subsidy", "yuan", "资助参保标准及资金来源"),
     "subsidy.combination": KeySpec("choice:highest_only", "-", "多重身份资助的适用方式"),
-    "subsidy.local_hukou_required": KeySpec("bool", "-", "资助仅限本市户籍"),
+    "subsidy.local_hukou_area": KeySpec("region", "-", "资助仅限该区划户籍（本市户籍）"),
     "subsidy.employee_scheme_identities": KeySpec(
         "identities", "-", "参加职工医保按居民资助标准资助个人缴费的身份"
     ),
@@ -56,6 +56,7 @@ KEYS: dict[str, KeySpec] = {
     # Who may enroll (E)
     "eligibility.bases": KeySpec("bases", "-", "居民医保参保范围"),
     "eligibility.scope_reference": KeySpec("document", "-", "参保范围未尽事宜所依据的文件"),
+    "eligibility.local_area": KeySpec("region", "-", "参保范围所称“本市”的区划"),
     "mid_year.enrollees": KeySpec("proofs", "-", "中途参保人员及其证明材料"),
     "registration.registry_match_exempt": KeySpec(
         "categories", "-", "姓名、身份信息须与公安户籍一致，以下人员除外"
@@ -114,6 +115,10 @@ KEYS: dict[str, KeySpec] = {
     "duplicates.local_clearing": KeySpec("bool", "-", "本地清理重复参保，保留一个可享受待遇的关系"),
     # Refunds (F)
     "refund.before_benefit_reasons": KeySpec("reasons", "-", "待遇享受期开始前可退费的情形"),
+    "refund.local_before_benefit_reasons": KeySpec(
+        "reasons", "-", "本地规定的待遇享受期（新年度）开始前可退费的情形"
+    ),
+    "refund.other_cases": KeySpec("choice:provincial", "-", "其他退费情形由何级部门明确"),
     "refund.no_refund_after_deduction": KeySpec("bool", "-", "扣缴后新年度中途不作退费"),
     "refund.external_rules": KeySpec("document", "-", "退费按本项目文件集以外的文件执行"),
     # Targets (T)

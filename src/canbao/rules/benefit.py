@@ -436,11 +436,11 @@ def _kaiping_hardship(ctx: Context) -> Draft | None:
     ]
     if not listed:
         return None
-    local_only = ctx.peek("subsidy.local_hukou_required")
-    if facts.hukou_region and local_only is not None and local_only.value:
-        if not ctx.params.policy.within(facts.hukou_region, local_only.region):
+    local_only = ctx.peek("subsidy.local_hukou_area")
+    if facts.hukou_region and local_only is not None:
+        if not ctx.params.policy.within(facts.hukou_region, local_only.value):
             return None
-        ctx.get("subsidy.local_hukou_required")
+        ctx.get("subsidy.local_hukou_area")
     ctx.get("benefit.hardship_register_first")
     ctx.get(f"subsidy.{listed[0]}")
     ctx.out.apply("B12")

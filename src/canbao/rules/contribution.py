@@ -3,6 +3,16 @@
 C1 standard per region and year, paid in full once; C2 late (零星) standard; C3 the highest
 single subsidy, never two, never above the standard; C4 funding sources; C5 Meizhou hardship
 persons in the employee scheme; C6 tax declaration of subsidized persons; C7 national minimums.
+
+Funding lines always add up to the subsidy granted. A subsidy is never above what the person
+owes (筑医保通〔2021〕34号 二: never above the individual standard; C5: never above the employee
+contribution itself), and its funding is split over what is granted, not over the nominal
+amount. A subsidy value lists its sources as the documents do (e.g. 二（一）2: "医疗救助基金资助
+140元，剩余部分由市县两级财政按4:6比例配套"): sources with a fixed amount come first, in the
+order listed, each capped by what is left; the rest is shared by the ratio sources, each share
+rounded to the fen and the last ratio source taking what remains, so the lines sum exactly. A
+cut therefore falls on the "剩余部分" first, as the document's wording has it, and a source
+whose share is nothing is not listed.
 """
 
 from __future__ import annotations
@@ -97,7 +107,7 @@ def decide(facts: ContributionFacts, policy: Policy) -> Decision:
     out.apply("C3")
     if period == "late":
         return out.gap(
-            "零星征缴期（按900元标准缴费）是否仍适用困难群体资助，文件未规定",
+            f"零星征缴期（按{yuan(standard)}元标准缴费）是否仍适用困难群体资助，文件未规定",
             f"{lead}（零星征缴期），文件未规定零星缴费的困难群体是否仍享受资助。",
             **answer,
             subsidy=None,
@@ -149,20 +159,22 @@ def _subsidies(
             found.append(Subsidy(identity, None, None, rule["missing"]))
             continue
         amount = standard if rule["kind"] == "full" else min(money(rule["amount"]), standard)
-        found.append(Subsidy(identity, amount, _funding(rule, amount), None))
+        found.append(Subsidy(identity, amount, split_funding(rule, amount), None))
     return found
 
 
 def _local_enough(facts: ContributionFacts, params: Params) -> bool:
-    """Kaiping subsidizes hardship residents with local hukou only (开平方案 三（二））."""
-    local_only = params.find("subsidy.local_hukou_required")
-    if local_only is None or not local_only.value or facts.hukou_region is None:
+    """Kaiping subsidizes hardship residents with local hukou only (开平方案 三（二））: the
+    area is the value of ``subsidy.local_hukou_area``."""
+    area = params.get("subsidy.local_hukou_area")
+    if area is None or facts.hukou_region is None:
         return True
-    return params.policy.within(facts.hukou_region, local_only.region)
+    return params.policy.within(facts.hukou_region, area)
 
 
-def _funding(rule: dict[str, Any], amount: Money) -> tuple[tuple[str, Money], ...] | None:
-    """Split a subsidy over its sources: fixed amounts first, the rest in the given ratios."""
+def split_funding(rule: dict[str, Any], amount: Money) -> tuple[tuple[str, Money], ...] | None:
+    """Split the granted ``amount`` over its sources: fixed amounts first, in the order listed
+    and each capped by what is left, the rest in the given ratios (see the module notes)."""
     if rule.get("funding") == "undetermined":
         return None
     parts: list[tuple[str, Money]] = []
@@ -308,14 +320,15 @@ def _employee(facts: ContributionFacts, params: Params, out: Outcome) -> Decisio
         facts.hukou_region,
         None,
     )
-    subsidies = [s for s in _subsidies(resident, params, resident_standard, out) if s.amount]
+    contribution = facts.employee_contribution
+    # The resident subsidy standard, never above the contribution itself: the subsidy and its
+    # funding are computed on what can be granted.
+    ceiling = resident_standard if contribution is None else min(resident_standard, contribution)
+    subsidies = [s for s in _subsidies(resident, params, ceiling, out) if s.amount]
     best = max(subsidies, key=lambda s: s.amount or ZERO, default=None)
     if best is not None:
         out.apply("C4")
     subsidy = ZERO if best is None or best.amount is None else best.amount
-    contribution = facts.employee_contribution
-    if contribution is not None:
-        subsidy = min(subsidy, contribution)
     payable = None if contribution is None else contribution - subsidy
     text = (
         f"参加职工医保的困难人员个人缴费按居民医保资助标准资助{yuan(subsidy)}元"

@@ -4,8 +4,33 @@ D1 a duplicate is one person with two or more records whose periods overlap, eac
 enrollment (psn_insu_stas 1) and paid; D2 which to keep; D3 the others are terminated, or
 suspended across schemes through flexible work; D4 a tuopin person at hukou and residence
 places keeps the relation chosen with a written commitment; D5 college students (entering
-school / finding a job); D6 deduction of the duplicate year's fiscal subsidy; D7 nothing is
-deleted; D8 Meizhou's own clearing rule.
+school / finding a job), the specific rule that comes before D2/D3; D6 deduction of the
+duplicate year's fiscal subsidy; D7 nothing is deleted; D8 Meizhou's own clearing rule.
+
+D5 (33号 三（二）) speaks of 大中专学生（含全日制研究生）, the project's ``college_student``; a
+primary or secondary school student keeps the school's place under D2 and the others terminate
+under D3. For a college student with one resident record at the school's place, the cause of
+each other record's duplicate is read from the records, not given:
+
+* a record that began after the person entered school arose later: an employee record is a job
+  found during or after school (就业后形成的重复参保): the employee record is kept and the
+  school's place **suspends** its record, whatever the employee months (D2's 12-month rule does
+  not decide it); a resident record is an ordinary duplicate: the school's place is kept (D2)
+  and the record terminates (D3);
+* a record that was there before entry arose on entering school (因入学形成的重复参保): the
+  school's record is kept and the original place terminates, also for an employee record.
+
+"Began after entering school": with ``entered_school_year``, a record beginning in a later
+year did, one beginning in an earlier year did not; within the entry year, and without
+``entered_school_year``, the record began after entry when it begins after the school record.
+A record that begins on the school record's first day cannot be told: for a resident record it
+does not matter (the school's record is kept and the other terminated either way, cited as
+D5), for an employee record it decides which relation is kept, so it is a gap.
+``entered_school_year`` is optional: only D6's entry-year exception needs it; without it the
+deduction of a terminated record of a college student is a gap, not which record is kept.
+
+A 建档立卡 (``tuopin``) college student may choose the place where that status was identified
+(33号 三（二）, rule E5): the chosen record there is kept and the others terminate (D3).
 
 Conventions of this module (the documents leave them to the implementer):
 
@@ -27,7 +52,7 @@ Conventions of this module (the documents leave them to the implementer):
   clause, i.e. when the employee months reach ``duplicates.employee_keep_min_months``.
 * notify_region: an action on a record whose region differs from the kept record's region
   carries that record's region (the agency there terminates or suspends, notified by the
-  keeping place, 33号 三（二）); same region → null.
+  keeping place, D5); same region → null.
 * D8 (梅市 四（一）) restates the national rule for Meizhou ("按规定保留一个可享受待遇的参保关
   系"); it does not remove the national suspension for flexible work, which is kept.
 """
@@ -47,6 +72,7 @@ from canbao.domain.codes import (
     Scheme,
 )
 from canbao.domain.decision import Decision, FieldError, Status
+from canbao.domain.periods import Period
 from canbao.policy import Params, Policy
 from canbao.policy.store import NATIONAL
 from canbao.rules.case import Reader
@@ -54,15 +80,12 @@ from canbao.rules.outcome import Outcome
 
 KIND = "duplicates"
 
-#: Causes of a student's duplicate (33号 三（二）).
-CAUSES = ("entered_school", "found_job")
 #: psn_insu_stas values accepted in a case: the national codes and 3 (used by some provinces,
 #: never emitted); only 1 counts as normal enrollment.
 STATUSES = (*ENROLLMENT_STATUS, "3")
 NORMAL = "1"
-#: 大中专学生 (33号 三（二）、二（六）): the project's code for them.
-COLLEGE = frozenset({"college_student"})
-DOC = "医保发〔2020〕33号"
+#: 大中专学生（含全日制研究生） (33号 三（二）、二（六）): the project's code for them.
+COLLEGE = "college_student"
 
 SCHEME_NAMES = {Scheme.EMPLOYEE: "职工医保", Scheme.RESIDENT: "居民医保"}
 PLACE_NAMES = {
@@ -80,8 +103,7 @@ class Record:
     id: the enrollment relation's id (rlts_id), unique within the case.
     scheme: employee or resident.
     region: 医保区划 of the relation.
-    start: first day of the record's period (``from``).
-    end: last day of the record's period (``to``).
+    period: the record's first and last day (``from``, ``to``).
     status: psn_insu_stas code.
     paid: whether the contribution for the period is paid.
     places: what the region is for the person (employment, habitual_residence, school, hukou,
@@ -92,8 +114,7 @@ class Record:
     id: str
     scheme: Scheme
     region: str
-    start: date
-    end: date
+    period: Period
     status: str
     paid: bool
     places: frozenset[str]
@@ -105,7 +126,7 @@ class Record:
         return self.status == NORMAL and self.paid
 
     def overlaps(self, other: Record) -> bool:
-        return self.start <= other.end and other.start <= self.end
+        return self.period.overlaps(other.period)
 
 
 @dataclass(frozen=True)
@@ -114,13 +135,13 @@ class DuplicateFacts:
     as_of: the day the records are looked at; its year selects the policy values.
     identities: hardship identities (SPEC section 2).
     categories: person categories (SPEC section 2).
-    entered_school_year: the year a student entered school, for D6.
+    entered_school_year: the year a student entered school; D5 reads it when given, D6's
+      entry-year exception needs it.
     records: the person's enrollment records, in any order.
     employee_continuous_months: months of continuous employee enrollment, for D2/D6.
     chosen_record: the record id the person chose (D4; a tuopin college student's choice of the
-      poverty-identification place, 33号 三（二）), optional.
+      poverty-identification place, E5), optional.
     consent_recorded: the written commitment for D4 is on file (default false).
-    cause: what caused a college student's duplicate: entered_school or found_job (D5).
     """
 
     as_of: date
@@ -131,7 +152,10 @@ class DuplicateFacts:
     employee_continuous_months: int
     chosen_record: str | None = None
     consent_recorded: bool = False
-    cause: str | None = None
+
+    @property
+    def college(self) -> bool:
+        return COLLEGE in self.categories
 
 
 def read(case: Reader) -> DuplicateFacts:
@@ -159,12 +183,10 @@ def read(case: Reader) -> DuplicateFacts:
         employee_continuous_months=case.count("employee_continuous_months"),
         chosen_record=chosen,
         consent_recorded=case.flag("consent_recorded"),
-        cause=case.choice("cause", CAUSES, required=False),
     )
 
 
 def _record(item: Reader) -> Record | None:
-    before = len(item.errors)
     record_id = item.text("id")
     scheme = item.choice("scheme", [s.value for s in Scheme])
     region = item.region("region")
@@ -178,10 +200,12 @@ def _record(item: Reader) -> Record | None:
     flexible = item.flag("flexible")
     if start is not None and end is not None and end < start:
         item.fail(item.where("to"), f"结束日期 {end} 早于开始日期 {start}")
-    if len(item.errors) > before:
         return None
-    assert record_id and scheme and region and start and end and status
-    return Record(record_id, Scheme(scheme), region, start, end, status, paid, places, flexible)
+    if not (record_id and scheme and region and start and end and status) or not item.has("paid"):
+        return None
+    return Record(
+        record_id, Scheme(scheme), region, Period(start, end), status, paid, places, flexible
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -211,6 +235,16 @@ class Plan:
     reason: str = ""
     gap: str | None = None
     awaiting: bool = False
+
+
+@dataclass(frozen=True)
+class Deduction:
+    """D6: the records whose duplicate year's fiscal subsidy is deducted; ``open`` the ones that
+    depend on the missing ``entered_school_year``; ``notes`` Chinese remarks."""
+
+    deducted: tuple[str, ...] = ()
+    open: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
 
 def decide(facts: DuplicateFacts, policy: Policy) -> Decision:
@@ -259,13 +293,16 @@ def _decide(facts: DuplicateFacts, policy: Policy) -> Decision:
     later = "".join(
         f"；另一组重复记录{'、'.join(r.id for r in g)}另行处理" for g in groups if g is not group
     )
-    plan = _cross(facts, group, params, out) if cross else _intra(facts, group, out)
-    out.apply("D7")
+    plan = _college_student(facts, group, cross, out) if facts.college else None
+    if plan is None:
+        plan = _cross(facts, group, params, out) if cross else _intra(facts, group, out)
     answer: dict[str, Any] = {
         "duplicate": True,
         "type": "cross_scheme" if cross else "intra_scheme",
         **base,
     }
+    if plan.keep is None:
+        out.apply("D7")
     if plan.awaiting:
         return out.decided(
             f"{lead}；{plan.reason}，在本人书面承诺前暂不处理，记录留存备查{later}。",
@@ -295,22 +332,35 @@ def _decide(facts: DuplicateFacts, policy: Policy) -> Decision:
         for r in group
         if r is not keep
     ]
-    deduction, notes = _deduction(facts, group, keep, plan, cross, params, out)
+    deduction = _deduction(facts, group, keep, plan, cross, params, out)
     if any(_local_clearing(policy, r, facts.as_of.year) for r in group):
         params.get("duplicates.local_clearing")
         out.apply("D8")
+    out.apply("D7")
     text = f"{lead}；{plan.reason}，保留{keep.id}，" + "，".join(
         _action_text(policy, a) for a in actions
     )
-    text += "；" + (
-        "扣减" + "、".join(deduction) + "重复参保当年的财政补助" if deduction else "不扣减财政补助"
-    )
-    text += "".join(notes) + later + "。"
+    deducted = "、".join(deduction.deducted)
+    text += "；" + (f"扣减{deducted}重复参保当年的财政补助" if deducted else "不扣减财政补助")
+    text += "".join(deduction.notes) + later + "。"
+    if deduction.open:
+        open_ids = "、".join(deduction.open)
+        return out.gap(
+            f"person.entered_school_year: 大中专学生入学当年的重复参保不扣减财政补助（D6），"
+            f"未给出入学年份，无法确定是否扣减{open_ids}重复参保当年的财政补助",
+            text + f"未给出入学年份，{open_ids}是否扣减财政补助待定。",
+            keep=keep.id,
+            actions=actions,
+            subsidy_deduction=None,
+            subsidy_deduction_undetermined=list(deduction.open),
+            awaiting_consent=False,
+            **answer,
+        )
     return out.decided(
         text,
         keep=keep.id,
         actions=actions,
-        subsidy_deduction=deduction,
+        subsidy_deduction=list(deduction.deducted),
         awaiting_consent=False,
         **answer,
     )
@@ -330,10 +380,10 @@ def _current(groups: list[list[Record]], as_of: date) -> list[Record]:
     """The group with a record covering ``as_of``, else the most recent group."""
     if not groups:
         return []
-    covering = [g for g in groups if any(r.start <= as_of <= r.end for r in g)]
+    covering = [g for g in groups if any(r.period.contains(as_of) for r in g)]
     if covering:
         return covering[0]
-    return max(groups, key=lambda g: (max(r.end for r in g), min(r.start for r in g)))
+    return max(groups, key=lambda g: (max(r.period.end for r in g), min(r.period.start for r in g)))
 
 
 def _region(policy: Policy, records: list[Record], year: int) -> str:
@@ -350,10 +400,6 @@ def _local_clearing(policy: Policy, record: Record, year: int) -> bool:
     return found is not None and found.value is True
 
 
-def _college(facts: DuplicateFacts) -> bool:
-    return bool(facts.categories & COLLEGE)
-
-
 def _by_place(records: list[Record], place: str) -> Record | None:
     found = [r for r in records if place in r.places]
     return found[0] if len(found) == 1 else None
@@ -363,14 +409,14 @@ def _place_gap(records: list[Record], place: str, rule: str) -> str:
     found = [r.id for r in records if place in r.places]
     which = "没有一条记录" if not found else f"有{len(found)}条记录（{'、'.join(found)}）"
     name = PLACE_NAMES[place]
-    return f"{DOC} 二（四）{rule}原则上保留{name}参保关系，但{which}标明为{name}"
+    return f"D2：{rule}原则上保留{name}参保关系，但{which}标明为{name}"
 
 
 def _intra(facts: DuplicateFacts, group: list[Record], out: Outcome) -> Plan:
     """Duplicates within one scheme: students, tuopin persons (D4), then D2 by place."""
     scheme = group[0].scheme
     if scheme is Scheme.RESIDENT and facts.categories & STUDENT_CATEGORIES:
-        return _student(facts, group, out)
+        return _student(group, out)
     if scheme is Scheme.RESIDENT and "tuopin" in facts.identities and _hukou_and_residence(group):
         return _tuopin(facts, group, out)
     out.apply("D2")
@@ -394,29 +440,87 @@ def _hukou_and_residence(group: list[Record]) -> bool:
     return bool(hukou and residence and (len(hukou | residence) > 1))
 
 
-def _student(facts: DuplicateFacts, group: list[Record], out: Outcome) -> Plan:
-    """D2 students keep the school's place; D5 entering school; 三（二） poverty-place choice."""
+def _student(group: list[Record], out: Outcome) -> Plan:
+    """D2 a student keeps the school's place; D3 the others terminate."""
     out.apply("D2")
-    chosen = next((r for r in group if r.id == facts.chosen_record), None)
-    if (
-        chosen is not None
-        and _college(facts)
-        and "tuopin" in facts.identities
-        and "poverty_identified" in chosen.places
-    ):
-        out.apply("D3")
-        out.cite(DOC, "三（二）")
-        return Plan(keep=chosen, reason="建档立卡贫困大中专学生选择在身份认定地参保")
     keep = _by_place(group, "school")
     if keep is None:
         return Plan(
             gap=_place_gap(group, "school", "学生重复参保，"), reason="无法确定唯一的学籍地记录"
         )
     out.apply("D3")
-    if _college(facts) and facts.cause == "entered_school":
-        out.apply("D5")
-        return Plan(keep=keep, reason="因入学形成的重复参保，按学籍地原则由学籍地通知原参保地终止")
     return Plan(keep=keep, reason="学生按学籍地原则")
+
+
+def _college_student(
+    facts: DuplicateFacts, group: list[Record], cross: bool, out: Outcome
+) -> Plan | None:
+    """A college student (大中专学生): the poverty place chosen (E5), then D5 by the cause read
+    from the records; None when there is no single school record to read it from."""
+    residents = [r for r in group if r.scheme is Scheme.RESIDENT]
+    chosen = next((r for r in residents if r.id == facts.chosen_record), None)
+    if (
+        not cross
+        and chosen is not None
+        and "tuopin" in facts.identities
+        and "poverty_identified" in chosen.places
+    ):
+        out.apply("E5", "D3")
+        return Plan(keep=chosen, reason="建档立卡贫困大中专学生选择在身份认定地参保")
+    school = _by_place(residents, "school")
+    if school is None:
+        return None
+    others = [r for r in group if r is not school]
+    after = {r.id: _began_after_entry(r, school, facts.entered_school_year) for r in others}
+    unclear = [r.id for r in others if r.scheme is Scheme.EMPLOYEE and after[r.id] is None]
+    if unclear:
+        out.apply("D5")
+        return Plan(
+            gap=(
+                f"D5：职工医保记录{'、'.join(unclear)}与学籍地记录{school.id}同日开始，"
+                "无法从记录判断重复参保因入学还是就业形成（终止原参保关系或暂停学籍地关系）"
+            ),
+            reason="大中专学生跨制度重复参保，但无法判断因入学还是就业形成",
+        )
+    later = [r for r in others if after[r.id]]
+    jobs = [r for r in later if r.scheme is Scheme.EMPLOYEE]
+    entry = [r for r in others if r not in later]
+    if jobs or entry:
+        out.apply("D5")
+    if jobs:
+        keep = _one(jobs, "employment")
+        if keep is None:
+            out.apply("D2")
+            return Plan(
+                gap=_place_gap(jobs, "employment", "重复参加职工医保的，"),
+                reason="大中专学生就业后形成重复参保，但有多条职工医保记录且无法确定就业地记录",
+            )
+        if len(group) > 2:
+            out.apply("D3")
+        return Plan(
+            keep=keep,
+            suspend=frozenset({school.id}),
+            reason="大中专学生就业后形成重复参保，由就业地通知原学籍地暂停",
+        )
+    if later:
+        out.apply("D2", "D3")
+    reason = "因入学形成的重复参保，由学籍地通知原参保地终止" if entry else ""
+    if later:
+        reason += ("；" if reason else "") + "入学后形成的其他重复参保，学生按学籍地原则"
+    return Plan(keep=school, reason=reason)
+
+
+def _began_after_entry(
+    record: Record, school: Record, entered_school_year: int | None
+) -> bool | None:
+    """Whether ``record`` began after the student entered school (D5, see the module notes);
+    None when it begins on the school record's first day and the entry year does not tell."""
+    began = record.period.start
+    if entered_school_year is not None and began.year != entered_school_year:
+        return began.year > entered_school_year
+    if began == school.period.start:
+        return None
+    return began > school.period.start
 
 
 def _tuopin(facts: DuplicateFacts, group: list[Record], out: Outcome) -> Plan:
@@ -440,23 +544,11 @@ def _tuopin(facts: DuplicateFacts, group: list[Record], out: Outcome) -> Plan:
 
 
 def _cross(facts: DuplicateFacts, group: list[Record], params: Params, out: Outcome) -> Plan:
-    """Employee + resident: D5 (student found a job), D3 flexible work, D2 ≥ 12 months."""
+    """Employee + resident: D3 flexible work, D2 ≥ 12 months."""
     employees = [r for r in group if r.scheme is Scheme.EMPLOYEE]
     residents = [r for r in group if r.scheme is Scheme.RESIDENT]
     months = int(params.require("duplicates.employee_keep_min_months"))
     served = facts.employee_continuous_months
-    if _college(facts) and facts.cause == "found_job":
-        school = [r for r in residents if "school" in r.places]
-        employee = _one(employees, "employment")
-        if school and employee is not None:
-            out.apply("D5")
-            if len(group) > len(school) + 1:
-                out.apply("D3")
-            return Plan(
-                keep=employee,
-                suspend=frozenset(r.id for r in school),
-                reason="大中专学生就业后形成重复参保，由就业地通知学籍地暂停",
-            )
     flexible = [r for r in employees if r.flexible]
     if flexible:
         out.apply("D3")
@@ -485,7 +577,7 @@ def _cross(facts: DuplicateFacts, group: list[Record], params: Params, out: Outc
     if served < months:
         return Plan(
             gap=(
-                f"{DOC} 二（四）只规定连续参加职工医保{months}个月（一年）以上的跨制度重复参保保留"
+                f"D2：只规定连续参加职工医保{months}个月（一年）以上的跨制度重复参保保留"
                 f"职工医保关系；连续{served}个月的情形未规定保留哪一关系"
             ),
             reason=f"跨制度重复参保但连续参加职工医保仅{served}个月，不足{months}个月",
@@ -515,16 +607,17 @@ def _deduction(
     cross: bool,
     params: Params,
     out: Outcome,
-) -> tuple[list[str], list[str]]:
+) -> Deduction:
     """D6: the resident records whose duplicate year's fiscal subsidy is deducted."""
     others = [r for r in group if r is not keep and r.scheme is Scheme.RESIDENT]
     if not others:
-        return [], []
+        return Deduction()
     out.apply("D6")
     long_employee = cross and facts.employee_continuous_months >= int(
         params.require("duplicates.employee_keep_min_months")
     )
     deducted: list[str] = []
+    undetermined: list[str] = []
     notes: list[str] = []
     for record in others:
         if long_employee:
@@ -532,24 +625,25 @@ def _deduction(
             continue
         if record.id in plan.suspend:
             continue
-        if _college(facts):
-            if facts.entered_school_year is None:
-                raise _Invalid(
-                    "person.entered_school_year",
-                    f"大中专学生终止居民医保关系{record.id}时必填"
-                    f"（{DOC} 二（六）入学当年不扣减补助）",
-                )
+        if facts.college:
             year = _duplicate_start(record, group).year
+            if facts.entered_school_year is None:
+                undetermined.append(record.id)
+                continue
             if year == facts.entered_school_year:
                 notes.append(f"（{record.id}为大中专学生入学当年{year}年的重复参保，不扣减补助）")
                 continue
         deducted.append(record.id)
-    return deducted, notes
+    return Deduction(tuple(deducted), tuple(undetermined), tuple(notes))
 
 
 def _duplicate_start(record: Record, group: list[Record]) -> date:
     """The first day ``record`` overlaps another record of its group."""
-    return min(max(record.start, o.start) for o in group if o is not record and o.overlaps(record))
+    return min(
+        max(record.period.start, o.period.start)
+        for o in group
+        if o is not record and o.overlaps(record)
+    )
 
 
 def _action_text(policy: Policy, action: dict[str, Any]) -> str:

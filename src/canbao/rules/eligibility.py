@@ -4,12 +4,22 @@ E1/E2 the enrollment scope of the region (a list of bases in policy data); E3 em
 members and people with a labour contract belong to the employee scheme; E4 after the
 concentrated period only the listed mid-year enrollees, each with their proof; E5 students
 enroll where their school is; E6 name and ID must match the public-security registry.
+
+"Local" (本市户籍, 在本市就读, 持本市居住证) means within ``eligibility.local_area``, a value of
+its own: Jiangmen for Kaiping (开平方案 二, "江门市内统一标准"), Meizhou for its counties.
+
+Newborns (B3, 医保发〔2020〕33号 三（三）): in every region a newborn within the scope may enroll
+within ``benefit.newborn_window_days`` of birth (as_of ≤ birth_date + N days), also after the
+local collection period; ``person.birth_date`` is needed for this only. Past that window the
+local rules decide: Kaiping lists newborns among its mid-year enrollees without a time limit
+(E4); its 6-month window (``benefit.newborn_window_months``, B4) decides from when benefits run,
+which is benefit_start's answer, not whether the newborn may enroll.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from canbao.domain.codes import (
@@ -43,6 +53,7 @@ class EligibilityFacts:
     special_payer: a student whose contribution is paid by a collective or an enterprise.
     poverty_identified_region: where a poor (建档立卡) student's status was identified.
     parent_insured_region: where a migrant worker parent is insured (preschool children).
+    birth_date: the birth date, needed only for a newborn's window (B3).
     """
 
     region: str
@@ -61,6 +72,7 @@ class EligibilityFacts:
     special_payer: bool
     poverty_identified_region: str | None
     parent_insured_region: str | None
+    birth_date: date | None = None
 
 
 def read(case: Reader) -> EligibilityFacts:
@@ -82,6 +94,7 @@ def read(case: Reader) -> EligibilityFacts:
         special_payer=person.flag("special_payer"),
         poverty_identified_region=person.region("poverty_identified_region", required=False),
         parent_insured_region=person.region("parent_insured_region", required=False),
+        birth_date=person.date("birth_date", required=False),
     )
 
 
@@ -106,7 +119,8 @@ def decide(facts: EligibilityFacts, policy: Policy) -> Decision:
     bases = [student[1]] if student is not None else []
     if scope is not None:
         out.apply(scope.value["rule"])
-        bases += [b for b in scope.value["bases"] if _matches(b, facts, policy, scope.region)]
+        area = str(out.require("eligibility.local_area"))
+        bases += [b for b in scope.value["bases"] if _matches(b, facts, policy, area)]
     elif student is None:
         reference = params.get("eligibility.scope_reference")
         follow = f"，未尽事宜按{reference}执行，该文件不在本项目文件集中" if reference else ""
@@ -223,17 +237,17 @@ def _matches(basis: str, facts: EligibilityFacts, policy: Policy, area: str) -> 
         and policy.within(facts.parent_insured_region, area),
         "residence_permit": permit,
     }
-    assert basis in ELIGIBILITY_BASES
-    return tests[basis]
+    return basis in ELIGIBILITY_BASES and tests.get(basis, False)
 
 
 def _timing(
     facts: EligibilityFacts, params: Params, out: Outcome, answer: dict[str, Any]
 ) -> Decision:
-    """E4: after the concentrated period only the listed mid-year enrollees may enroll."""
+    """E4: after the concentrated period only the listed mid-year enrollees may enroll; B3: a
+    newborn within the national window may, in every region."""
     place = params.policy.region_name(facts.region)
     groups = params.get("mid_year.enrollees")
-    mid_year, proofs = _mid_year_groups(facts, params, groups) if groups else (None, [])
+    mid_year, proofs = _mid_year_groups(facts, out, groups) if groups else (None, [])
     if groups is not None:
         out.apply("E4")
     window = params.get("collection.concentrated_period")
@@ -255,6 +269,19 @@ def _timing(
             mid_year_allowed=mid_year,
             required_proofs=[],
         )
+    # Where the local list already admits the person (Kaiping lists newborns, E4), B3 adds
+    # nothing; elsewhere the national window decides for a newborn.
+    newborn = None if mid_year else _newborn(facts, params, out)
+    if newborn is not None:
+        answer["newborn_window_end"] = newborn.end
+    if newborn is not None and newborn.open:
+        return out.decided(
+            f"集中参保期已过，但新生儿出生后{newborn.days}天内（至{newborn.end}）可参保登记。",
+            eligible=True,
+            **answer,
+            mid_year_allowed=True,
+            required_proofs=[],
+        )
     if groups is None:
         late = params.get("resident.late_standard")
         if late is not None:
@@ -269,8 +296,11 @@ def _timing(
             )
         end = window["end"] if window else None
         return out.gap(
-            f"{place}文件未规定缴费期（截至{end}）后的中途参保",
-            f"{place}缴费期已于{end}结束，文件未规定此后能否中途参保。",
+            f"{place}文件未规定缴费期（截至{end}）后的中途参保"
+            + (newborn.missing if newborn is not None else ""),
+            f"{place}缴费期已于{end}结束，文件未规定此后能否中途参保"
+            + (newborn.missing if newborn is not None else "")
+            + "。",
             eligible=None,
             **answer,
             mid_year_allowed=None,
@@ -293,12 +323,43 @@ def _timing(
     )
 
 
+@dataclass(frozen=True)
+class _Newborn:
+    """B3's window for a newborn: ``days`` after birth, up to ``end`` (None without a birth
+    date); ``open`` on the day asked; ``missing`` says why it does not settle the case."""
+
+    days: int
+    end: date | None
+    open: bool
+    missing: str
+
+
+def _newborn(facts: EligibilityFacts, params: Params, out: Outcome) -> _Newborn | None:
+    if "newborn" not in facts.categories:
+        return None
+    out.apply("B3")
+    days = int(out.require("benefit.newborn_window_days"))
+    if facts.birth_date is None:
+        return _Newborn(
+            days,
+            None,
+            False,
+            f"；新生儿出生后{days}天内可参保登记，但未给出出生日期（person.birth_date）",
+        )
+    end = facts.birth_date + timedelta(days=days)
+    return _Newborn(
+        days,
+        end,
+        facts.as_of <= end,
+        f"；新生儿{facts.birth_date}出生，已超过出生后{days}天（至{end}）的参保登记期限",
+    )
+
+
 def _mid_year_groups(
-    facts: EligibilityFacts, params: Params, groups: dict[str, Any]
+    facts: EligibilityFacts, out: Outcome, groups: dict[str, Any]
 ) -> tuple[bool, list[str]]:
-    found = params.find("mid_year.enrollees")
-    area = found.region if found else params.region
-    local = params.policy.within(facts.hukou_region, area)
+    area = str(out.require("eligibility.local_area"))
+    local = out.params.policy.within(facts.hukou_region, area)
     member = set(facts.categories)
     if facts.identities:
         member.add("hardship")

@@ -11,9 +11,10 @@ and Kaiping excepts events 在新基本医疗保险年度开始前发生 (开平
 benefit period; ``applied_on`` only matters in Kaiping, where a refund during the new year is
 refused unless it is one of the excepted events that happened before the new year.
 
-- F1 event before the period, reason on the national list (refund.before_benefit_reasons at
-  000000) or on the local list (Meizhou adds system error and death) → terminate the resident
-  relation and refund the whole individual contribution on application.
+- F1 event before the period, reason on the national list (refund.before_benefit_reasons) or
+  on the local list (refund.local_before_benefit_reasons: Meizhou adds system error and death)
+  → terminate the resident relation and refund the whole individual contribution on
+  application.
 - F2 event after the period started and the resident relation is suspended
   (``relation_suspended``) → no refund of the individual contribution.
 - F3 a contribution subsidized through medical assistance (``assistance_subsidized``) is refunded
@@ -26,16 +27,18 @@ refused unless it is one of the excepted events that happened before the new yea
   fen: from M to December. M in a later year → no month of the year is after the employment, not
   eligible. M in an earlier year → not 中途就业 but a flexible payment made while already insured
   through an employer: an 其他情况 of 33号 二（五）, policy_gap.
-- F5 Kaiping (refund.no_refund_after_deduction): the listed events (refund.before_benefit_reasons
-  at 440783) that happened before the new year are refunded; otherwise no refund during the new
-  year (applied on or after the period start). Kaiping is in Guangdong, where 粤医保发〔2020〕32号
-  forwards the national guidance, so the national F1 reasons apply there as well.
+- F5 Kaiping (refund.no_refund_after_deduction): the listed events
+  (refund.local_before_benefit_reasons) that happened before the new year are refunded;
+  otherwise no refund during the new year (applied on or after the period start). Kaiping is
+  in Guangdong, where 粤医保发〔2020〕32号 forwards the national guidance, so the national F1
+  reasons apply there as well.
 - F6 Guiyang and Gui'an (refund.external_rules): refunds follow 黔税发〔2020〕6号, which is not
   among the documents; F1–F3 are applied and the answer says so.
 
 Anything else (an event after the period without a suspension, a reason on no list, an
 employee-scheme refund other than F4) is one of the 其他情况 that 33号 二（五） leaves to the
-provincial level, whose rules are not among the documents: policy_gap.
+provincial level (refund.other_cases = "provincial", cited from its source), whose rules are
+not among the documents: policy_gap.
 
 Answer fields: ``eligible`` (bool, null in a gap), ``amount`` (yuan, 0 when not eligible, null
 when undetermined), ``terminate`` (bool: the relation is terminated), ``channel`` (null when no
@@ -60,7 +63,6 @@ from canbao.domain.codes import REFUND_REASONS, Scheme
 from canbao.domain.decision import Decision
 from canbao.domain.money import ZERO, Money, money, yuan
 from canbao.policy import MissingParameter, Params, Policy
-from canbao.policy.store import NATIONAL
 from canbao.rules.case import Reader
 from canbao.rules.outcome import Outcome
 
@@ -70,11 +72,6 @@ ORIGINAL_CHANNEL = "original_payment_channel"
 ASSISTANCE_CHANNEL = "medical_assistance_channel_of_terminated_place"
 FLEXIBLE_THEN_EMPLOYED = "flexible_then_employed"
 MONTHS_PER_YEAR = 12
-NATIONAL_DOC, NATIONAL_SECTION = "医保发〔2020〕33号", "二（五）"
-OTHER_CASES = (
-    "医保发〔2020〕33号 二（五）：“对其他情况，由省级医疗保障部门会同相关部门……明确可以退费和不予"
-    "退费的具体情形”，本项目文件集中无相应的省级或本地规定"
-)
 
 
 @dataclass(frozen=True)
@@ -167,9 +164,8 @@ def decide(facts: RefundFacts, policy: Policy) -> Decision:
 def _employee(facts: RefundFacts, params: Params, out: Outcome) -> Decision:
     reason = REFUND_REASONS[facts.reason]
     if facts.reason != FLEXIBLE_THEN_EMPLOYED or facts.employer_contribution_from is None:
-        out.cite(NATIONAL_DOC, NATIONAL_SECTION)
         return out.gap(
-            OTHER_CASES + "（职工医保因" + reason + "退费）",
+            _other_cases(out) + "（职工医保因" + reason + "退费）",
             f"职工医保因{reason}申请退费，不属灵活就业人员中途随单位参保的情形，"
             "文件将其他情况交由省级明确，本项目文件中未规定。",
             **_undetermined(None),
@@ -191,7 +187,7 @@ def _employee(facts: RefundFacts, params: Params, out: Outcome) -> Decision:
         )
     if start.year < facts.year:
         return out.gap(
-            OTHER_CASES + f"（单位缴费自{month}开始，早于{facts.year}年度，不属中途就业）",
+            _other_cases(out) + f"（单位缴费自{month}开始，早于{facts.year}年度，不属中途就业）",
             f"单位缴费自{month}开始，早于{facts.year}年度，此后以灵活就业身份一次性缴纳全年费用不属"
             "“中途就业”，其退费属文件交由省级明确的其他情况。",
             eligible=None,
@@ -256,14 +252,14 @@ def _resident(facts: RefundFacts, params: Params, out: Outcome) -> Decision:
     before = facts.event_on < start
     # The lists are read (and cited) only where they can decide: before the period, or F3.
     needed = before or facts.assistance_subsidized
-    lists = _reason_lists(facts, params) if needed else _Lists(frozenset(), frozenset())
+    lists = _reason_lists(params) if needed else _Lists(frozenset(), frozenset())
     reason = REFUND_REASONS[facts.reason]
     when = (
         f"{place}{facts.year}年度居民医保待遇享受期自{start}开始，退费事由“{reason}”发生于"
         f"{facts.event_on}（待遇享受期开始{'前' if before else '后'}），{facts.applied_on}申请退费"
     )
     note = (
-        f"；该地退费按{external}执行，该文件不在本项目文件集中，本项目按医保发〔2020〕33号判断"
+        f"；该地退费按{external}执行，该文件不在本项目文件集中，本项目按国家规定（F1–F3）判断"
         if external
         else ""
     )
@@ -296,17 +292,18 @@ def _period_start(facts: RefundFacts, params: Params) -> date:
     return date(facts.year, 1, 1)
 
 
-def _reason_lists(facts: RefundFacts, params: Params) -> _Lists:
-    """The national list (cited through F1 when it decides) and the region's own list."""
-    key = "refund.before_benefit_reasons"
-    national = params.policy.find(key, NATIONAL, facts.year)
-    if national is None:
-        raise MissingParameter(key, NATIONAL, facts.year)
-    resolved = params.find(key)  # the most specific list; recorded and cited
-    local = resolved if resolved is not None and resolved.region != NATIONAL else None
-    return _Lists(
-        frozenset(national.value), frozenset(local.value) if local is not None else frozenset()
-    )
+def _reason_lists(params: Params) -> _Lists:
+    """The national list (F1) and the region's own list, where it has one."""
+    national = params.require("refund.before_benefit_reasons")
+    local = params.get("refund.local_before_benefit_reasons") or []
+    return _Lists(frozenset(national), frozenset(local))
+
+
+def _other_cases(out: Outcome) -> str:
+    """What is missing for one of the 其他情况: the level the national rule leaves them to."""
+    level = out.require("refund.other_cases")
+    who = "省级医疗保障部门会同相关部门" if level == "provincial" else str(level)
+    return f"其他退费情形由{who}明确可以退费和不予退费的具体情形，本项目文件集中无相应规定"
 
 
 def _refund_before(facts: RefundFacts, out: Outcome, when: str, answer: dict[str, Any]) -> Decision:
@@ -357,14 +354,12 @@ def _other_case(
     answer: dict[str, Any],
 ) -> Decision:
     """The 其他情况 of 33号 二（五）: left to the provincial level, not in the documents."""
-    out.cite(NATIONAL_DOC, NATIONAL_SECTION)
     start: date = answer["benefit_period_start"]
     if facts.event_on < start:
         out.apply("F1")  # checked: the reason is on no list
+    missing = _other_cases(out)
     if external:
-        missing = OTHER_CASES + f"；{external}（筑医保通〔2021〕34号 五（三））不在本项目文件集中"
-    else:
-        missing = OTHER_CASES
+        missing += f"；该地退费所依据的{external}（F6）不在本项目文件集中"
     if facts.event_on >= start and facts.relation_suspended is None:
         missing += (
             "；如该居民医保参保关系已暂停，按 F2 原则上不退个人缴费（请给出 relation_suspended）"
@@ -393,13 +388,12 @@ def _kaiping(
         return _refund_whole(facts, out, when + "，属新年度开始前发生的可退费情形", answer)
     if not before and facts.assistance_subsidized and facts.reason in lists.all:
         out.apply("F3")
-        out.cite(NATIONAL_DOC, NATIONAL_SECTION)
+        place = out.params.policy.region_name(facts.region)
         return out.gap(
-            "医疗救助资助参保的救助对象在待遇享受期开始后可依申请退费"
-            "（医保发〔2020〕33号 二（五）），而开平方案 五（七）规定扣缴后新年度中途原则上"
-            "不作退费，两者如何衔接文件未规定",
-            when + "，该缴费曾获医疗救助资助；国家文件允许经终止关系所在地渠道退费，"
-            "开平方案规定新年度中途原则上不退费，文件未明确如何衔接。",
+            "医疗救助资助参保的救助对象在待遇享受期开始后可依申请退费（F3），而"
+            f"{place}规定扣缴后新年度中途原则上不作退费（F5），两者如何衔接文件未规定",
+            when + "，该缴费曾获医疗救助资助；国家规定允许经终止关系所在地渠道退费，"
+            f"{place}规定新年度中途原则上不退费，文件未明确如何衔接。",
             **_undetermined(start),
         )
     if facts.applied_on >= start or not before:
@@ -409,7 +403,7 @@ def _kaiping(
             when
             + "，扣缴后新年度中途原则上不作退费，"
             + ("该情形不属" if before else "事由发生于新年度开始后，不属")
-            + "开平方案列明的新年度开始前发生的除外情形，不予退费。",
+            + "本地列明的新年度开始前发生的除外情形，不予退费。",
             eligible=False,
             amount=ZERO,
             terminate=False,
