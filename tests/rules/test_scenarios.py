@@ -49,7 +49,9 @@ def stated(expect: dict[str, Any], kind: str) -> set[str]:
     status = expect.get("status")
     if status == "invalid":
         return {"status", "rules", "errors"}
-    return {"status", "rules", *CONTRACT_FIELDS[kind]} | ({"gaps"} if status == "policy_gap" else set())
+    return {"status", "rules", *CONTRACT_FIELDS[kind]} | (
+        {"gaps"} if status == "policy_gap" else set()
+    )
 
 
 def test_there_are_scenarios() -> None:

@@ -188,7 +188,7 @@ def test_a_real_region_outside_the_documents_is_a_gap() -> None:
     assert decision.status is Status.POLICY_GAP
     assert decision.rules == ()
     assert decision.explanation.startswith(
-        "北京市（110000）2022年度不在本项目政策数据覆盖的统筹地区"
+        "北京市（110000）2022年度不在本项目文件覆盖的地区（广东省、梅州市、贵阳市、贵安新区、开平市）内"
     )
     assert decision.gaps == ("北京市（110000）2022年度：本项目文件集不含该地区的参保政策",)
 

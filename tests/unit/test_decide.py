@@ -25,12 +25,12 @@ def test_every_format_error_of_a_case_is_reported_with_its_path() -> None:
     assert decision.status is Status.INVALID
     assert decision.rules == () and decision.citations == ()
     assert decision.errors == (
-        FieldError("region", "应为6位医保区划代码，得到 'Kaiping'"),
-        FieldError("year", "缺少必填项 (required)"),
-        FieldError("as_of", "应为 YYYY-MM-DD 格式的有效日期，得到 '2021/10/15'"),
-        FieldError("person.hukou_region", "应为6位医保区划代码，得到 440783"),
-        FieldError("person.employed", "应为 true 或 false，得到 'yes'"),
-        FieldError("person.categories[0]", "未知代码 'astronaut'"),
+        FieldError("as_of", "应为 YYYY-MM-DD 格式的有效日期，得到 '2021/10/15'", "invalid_date"),
+        FieldError("person.categories[0]", "未知人员类别代码 'astronaut'", "unknown_code"),
+        FieldError("person.employed", "应为 true 或 false，得到 'yes'", "invalid_bool"),
+        FieldError("person.hukou_region", "应为6位医保区划代码，得到 440783", "invalid_region"),
+        FieldError("region", "应为6位医保区划代码，得到 'Kaiping'", "invalid_region"),
+        FieldError("year", "缺少必填项", "missing"),
     )
 
 
@@ -53,7 +53,7 @@ def test_money_and_years_must_be_whole_and_in_range() -> None:
             "person": {"identities": ["dibao"]},
         }
     )
-    assert [e.path for e in decision.errors] == ["year", "employee_contribution"]
+    assert [e.path for e in decision.errors] == ["employee_contribution", "year"]
 
 
 def test_a_missing_parameter_keeps_the_rules_applied_so_far() -> None:

@@ -71,7 +71,7 @@ TWO = [record("A", places=["habitual_residence"]), record("B", places=["hukou"])
         (case([record("A", places=["school", "office"]), TWO[1]]), ["records[0].places[1]"]),
         (
             case(TWO, person={"identities": ["poor"], "categories": ["student"]}),
-            ["person.identities[0]", "person.categories[0]"],
+            ["person.categories[0]", "person.identities[0]"],
         ),
         (case(TWO, chosen_record="C"), ["chosen_record"]),
         (case(TWO, employee_continuous_months=-1), ["employee_continuous_months"]),

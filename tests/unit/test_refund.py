@@ -41,16 +41,16 @@ def test_the_base_case_is_decided() -> None:
 
 def test_malformed_dates_and_amount_are_all_reported() -> None:
     raw = case(event_on="2021-13-01", applied_on="2021/12/10", paid_amount=-5)
-    assert error_paths(raw) == ["paid_amount", "applied_on", "event_on"]
+    assert error_paths(raw) == ["applied_on", "event_on", "paid_amount"]
 
 
 def test_missing_required_fields() -> None:
     raw = case(reason=None, paid_on=None, scheme=None)
-    assert error_paths(raw) == ["scheme", "paid_on", "reason"]
+    assert error_paths(raw) == ["paid_on", "reason", "scheme"]
 
 
 def test_unknown_reason_and_region_code() -> None:
-    assert error_paths(case(reason="moved_house", region="4414")) == ["region", "reason"]
+    assert error_paths(case(reason="moved_house", region="4414")) == ["reason", "region"]
 
 
 def test_flexible_worker_needs_the_employer_month() -> None:

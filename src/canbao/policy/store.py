@@ -84,6 +84,7 @@ class Document:
     in_seeds: bool
     confirmed: bool
     note: str | None
+    applies_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,11 @@ class Policy:
         open_ended = sorted(candidates, key=lambda v: v.from_year or 0)
         return open_ended[-1] if open_ended else None
 
+    def covers(self, region: str) -> bool:
+        """Whether a document of the project governs enrollment in ``region``."""
+        governed = {code for document in self.documents.values() for code in document.applies_to}
+        return any(code in governed for code in self.chain(region))
+
     def region_name(self, code: str) -> str:
         region = self.regions.get(code)
         return region.name if region else code
@@ -252,6 +258,7 @@ def load_policy(root: Path = DATA) -> Policy:
             bool(row.get("in_seeds", False)),
             bool(row.get("confirmed", True)),
             row.get("note"),
+            tuple(row.get("applies_to", ())),
         )
         for number, row in _read(root / "documents.toml").items()
     }

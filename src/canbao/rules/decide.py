@@ -44,7 +44,7 @@ def decide_case(raw: Any, policy: Policy | None = None) -> Decision:
 def decide_facts(kind: str, facts: Any, policy: Policy) -> Decision:
     """Decide the typed facts of one case kind (the contract checked their format)."""
     region = getattr(facts, "region", None)
-    if isinstance(region, str) and not _covered(policy, region):
+    if isinstance(region, str) and not policy.covers(region):
         return _outside(kind, region, getattr(facts, "year", None), policy)
     try:
         return KINDS[kind][1](facts, policy)
@@ -52,21 +52,14 @@ def decide_facts(kind: str, facts: Any, policy: Policy) -> Decision:
         return _missing(kind, missing, policy)
 
 
-def _covered(policy: Policy, region: str) -> bool:
-    """Whether a pooling region of the policy data holds the region."""
-    return any(
-        policy.regions[code].level in ("city", "county")
-        for code in policy.chain(region)
-        if code in policy.regions
-    )
-
-
 def _outside(kind: str, region: str, year: int | None, policy: Policy) -> Decision:
     from canbao.certno import region_name
 
     name = region_name(region) or region
     covered = "、".join(
-        r.name for r in policy.regions.values() if r.level == "city"
+        dict.fromkeys(
+            policy.region_name(code) for d in policy.documents.values() for code in d.applies_to
+        )
     )
     when = f"{year}年度" if year else ""
     return Decision(
@@ -74,7 +67,7 @@ def _outside(kind: str, region: str, year: int | None, policy: Policy) -> Decisi
         Status.POLICY_GAP,
         (),
         (),
-        f"{name}（{region}）{when}不在本项目政策数据覆盖的统筹地区（{covered}）内，"
+        f"{name}（{region}）{when}不在本项目文件覆盖的地区（{covered}）内，"
         "其参保缴费政策未载入，无法作出决定。",
         gaps=(f"{name}（{region}）{when}：本项目文件集不含该地区的参保政策",),
     )
