@@ -70,6 +70,15 @@ def test_contradicting_dates() -> None:
     assert error_paths(newborn_without_birth_date) == ["person.birth_date"]
 
 
+def test_counts_beyond_a_lifetime_and_births_after_the_year_are_invalid() -> None:
+    too_long = case(year=2025, years_without_coverage=41, repair_years=95697)
+    assert error_paths(too_long) == ["years_without_coverage", "repair_years"]
+    born_1985 = case(year=2025, years_without_coverage=40, in_concentrated_period=False)
+    assert decide_case(born_1985).answer["waiting_months"] == 43
+    born_later = case(person={"birth_date": "2023-01-01"}, paid_on="2023-01-02")
+    assert error_paths(born_later) == ["person.birth_date", "paid_on"]
+
+
 def test_counts_and_flags_are_typed() -> None:
     raw = case(year=2025, mid_year="yes", years_without_coverage=-1, repair_years=1.5)
     assert error_paths(raw) == ["mid_year", "years_without_coverage", "repair_years"]
@@ -81,7 +90,8 @@ kaiping_births = st.dates(min_value=date(2022, 1, 1), max_value=date(2022, 12, 3
 @settings(max_examples=200)
 @given(born=kaiping_births, delay=st.integers(min_value=0, max_value=250))
 def test_kaiping_newborn_from_birth_exactly_within_the_window(born: date, delay: int) -> None:
-    """B4: paid by the last day of the 6th month after the birth month → from the birth date."""
+    """B4: paid by the last day of the 6th month after the birth month → from the birth date;
+    later, an ordinary mid-year enrollee of the year of payment (no 2023 data: policy_gap)."""
     paid = born + timedelta(days=delay)
     raw = case(
         paid_on=paid.isoformat(),
@@ -89,13 +99,18 @@ def test_kaiping_newborn_from_birth_exactly_within_the_window(born: date, delay:
     )
     decision = decide_case(raw)
     window_end = last_of_month(month_index(born) + 6)
-    assert decision.status is Status.DECIDED
     if paid <= window_end:
+        assert decision.status is Status.DECIDED
         assert decision.answer["benefit_start"] == born
         assert decision.answer["contribution_years"] == list(range(born.year, paid.year + 1))
-    else:
+    elif paid.year == 2022:
+        assert decision.status is Status.DECIDED
         assert decision.answer["benefit_start"] == first_of_next_month(paid)
         assert decision.answer["contribution_years"] == [2022]
+    else:
+        assert decision.status is Status.POLICY_GAP
+        assert decision.answer["benefit_start"] is None
+        assert decision.answer["contribution_years"] == [paid.year]
 
 
 @settings(max_examples=100)
