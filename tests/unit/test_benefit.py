@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
@@ -11,7 +13,10 @@ from invalid_case import error_paths
 
 from canbao.domain.decision import Status
 from canbao.domain.months import first_of_next_month, last_of_month, month_index
+from canbao.policy import Params, load_policy
+from canbao.rules import benefit
 from canbao.rules.decide import decide_case
+from canbao.rules.outcome import Outcome
 
 
 def case(**changes: Any) -> dict[str, Any]:
@@ -27,6 +32,44 @@ def case(**changes: Any) -> dict[str, Any]:
     }
     body.update(changes)
     return body
+
+
+def test_outcome_carries_every_gap_noted() -> None:
+    out = Outcome(benefit.KIND, Params(load_policy(), "441400", 2022))
+    out.apply("B7")
+    assert out.decision("…").status is Status.DECIDED
+    out.gap_note("a")
+    out.gap_note("b")
+    out.gap_note("a")
+    decision = out.decision("…", benefit_start=None)
+    assert (decision.status, decision.gaps, decision.rules) == (
+        Status.POLICY_GAP,
+        ("a", "b"),
+        ("B7",),
+    )
+    assert out.gap("c", "…").gaps == ("a", "b", "c")
+
+
+def test_no_document_number_or_section_in_the_rule_code() -> None:
+    """Texts name documents through rules.toml/documents.toml (Policy.cited), never literally."""
+    package = Path(benefit.__file__).parent
+    for path in sorted(package.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        literals = [
+            node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+        ]
+        assert [text for text in literals if "〔" in text or "方案" in text] == [], path.name
 
 
 def test_malformed_dates_and_codes_are_all_reported() -> None:

@@ -163,7 +163,9 @@ class Policy:
     def chain(self, region: str) -> list[str]:
         """The region and its ancestors up to the national level, most specific first.
 
-        A code not in the hierarchy falls back to its city and province by code prefix.
+        A code not in the hierarchy falls back to its city and province by code prefix: the
+        structure of GB/T 2260 codes (xxxx00 city, xx0000 province), not policy. Which pooling
+        region a code belongs to is policy data (``pooling_region``), never read from digits.
         """
         chain: list[str] = []
         code: str | None = region if region in self.regions else self._nearest_known(region)

@@ -37,7 +37,7 @@ from canbao.rules.benefit.facts import BenefitFacts
 
 
 def decide(facts: BenefitFacts, policy: Policy) -> Decision:
-    later = newborns.late_payment_year(Context(facts, policy))
+    later = newborns.late_payment_year(facts, policy)
     if later is None:
         return _decide(Context(facts, policy), "")
     in_that_year, lead = newborns.in_payment_year(facts, later)
@@ -58,12 +58,12 @@ def _decide(ctx: Context, lead: str) -> Decision:
 
 def _start(ctx: Context) -> Finding:
     facts = ctx.facts
-    if newborns.concerned(facts) and facts.birth_date is not None:
-        found = newborns.start(ctx, facts.birth_date)
-        if isinstance(found, Finding):
-            return found
+    newborn = newborns.start(ctx)
+    if isinstance(newborn, newborns.Late):
         late = _ordinary(ctx) if ctx.paid < facts.year_start else mid_year.mid_year(ctx)
-        return replace(late, text=found.text + late.text)
+        return replace(late, text=newborn.text + late.text)
+    if newborn is not None:
+        return newborn
     registered_first = hardship.register_first(ctx)
     if registered_first is not None:
         return registered_first

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 
 from canbao.domain.codes import Scheme
 from canbao.domain.months import last_of_month, month_index
+from canbao.policy import Policy
 from canbao.rules.benefit.context import Context, Finding, Note
 from canbao.rules.benefit.facts import BenefitFacts
 
@@ -29,14 +30,20 @@ class Late:
     text: str
 
 
-def concerned(facts: BenefitFacts) -> bool:
-    return facts.scheme is Scheme.RESIDENT and facts.newborn and facts.birth_date is not None
+def _born(facts: BenefitFacts) -> date | None:
+    """The birth date of a newborn in the resident scheme, the cases this family concerns."""
+    concerned = facts.scheme is Scheme.RESIDENT and facts.newborn
+    return facts.birth_date if concerned else None
 
 
-def start(ctx: Context, born: date) -> Finding | Late:
+def start(ctx: Context) -> Finding | Late | None:
+    """When a newborn's benefits start; None for everyone else."""
+    facts = ctx.facts
+    born = _born(facts)
+    if born is None:
+        return None
     if ctx.peek("benefit.newborn_window_months") is not None:
         return _local_window(ctx, born)
-    facts = ctx.facts
     ctx.out.apply("B3")
     days = int(ctx.require("benefit.newborn_window_days"))
     registered = facts.registered_on or ctx.paid
@@ -108,21 +115,21 @@ def _local_window(ctx: Context, born: date) -> Finding | Late:
     )
 
 
-def late_payment_year(ctx: Context) -> int | None:
+def late_payment_year(facts: BenefitFacts, policy: Policy) -> int | None:
     """The year of a newborn's payment made after the case's year and after the window (by the
     rules of the case's year): the enrollment year the payment belongs to. None otherwise, and
     where the window is not known for the case's year."""
-    facts, born = ctx.facts, ctx.facts.birth_date
-    if born is None or not concerned(facts) or ctx.paid.year <= facts.year:
+    born, paid = _born(facts), facts.paid
+    if born is None or paid.year <= facts.year:
         return None
-    local = ctx.peek("benefit.newborn_window_months")
-    if local is not None and ctx.paid <= last_of_month(month_index(born) + int(local.value)):
+    local = policy.find("benefit.newborn_window_months", facts.region, facts.year)
+    if local is not None and paid <= last_of_month(month_index(born) + int(local.value)):
         return None
-    national = ctx.peek("benefit.newborn_window_days")
-    registered = facts.registered_on or ctx.paid
+    national = policy.find("benefit.newborn_window_days", facts.region, facts.year)
+    registered = facts.registered_on or paid
     if national is None or registered <= born + timedelta(days=int(national.value)):
         return None
-    return ctx.paid.year
+    return paid.year
 
 
 def in_payment_year(facts: BenefitFacts, year: int) -> tuple[BenefitFacts, str]:

@@ -66,12 +66,12 @@ def start(ctx: Context) -> Finding:
     if special:
         return Finding(
             None, None, (facts.year,),
-            f"{why}；{ctx.cited('B14')}对新生儿等特殊群体不设固定等待期，"
+            f"{why}；新生儿等特殊群体不设固定等待期（{ctx.cited('B14')}），"
             f"{IDENTITIES[special[0]]}是否属特殊群体，政策数据未载明。",
             fields,
             (
-                f"{ctx.cited('B14')}：新生儿等特殊群体不设等待期，特殊群体的范围未载入政策数据"
-                "（无 waiting.exempt_* 参数）",
+                f"新生儿等特殊群体不设等待期（{ctx.cited('B14')}），特殊群体的范围未载入"
+                "政策数据（无 waiting.exempt_* 参数）",
             ),
         )
     fixed = int(ctx.require("waiting.fixed_months"))
