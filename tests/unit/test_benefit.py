@@ -113,13 +113,16 @@ def test_contradicting_dates() -> None:
     assert error_paths(newborn_without_birth_date) == ["person.birth_date"]
 
 
-def test_counts_beyond_a_lifetime_and_births_after_the_year_are_invalid() -> None:
+def test_counts_beyond_a_lifetime_and_dates_beyond_the_year_are_invalid() -> None:
     too_long = case(year=2025, years_without_coverage=41, repair_years=95697)
     assert error_paths(too_long) == ["years_without_coverage", "repair_years"]
     born_1985 = case(year=2025, years_without_coverage=40, in_concentrated_period=False)
     assert decide_case(born_1985).answer["waiting_months"] == 43
     born_later = case(person={"birth_date": "2023-01-01"}, paid_on="2023-01-02")
     assert error_paths(born_later) == ["person.birth_date", "paid_on"]
+    newborn = {"categories": ["newborn"], "birth_date": "2022-03-01"}
+    assert error_paths(case(person=newborn, paid_on="2024-01-02")) == ["paid_on"]
+    assert error_paths(case(hardship_ended_on="2023-01-01")) == ["hardship_ended_on"]
 
 
 def test_counts_and_flags_are_typed() -> None:

@@ -175,6 +175,15 @@ def _check(case: Reader, person: Reader, facts: BenefitFacts) -> None:
         )
     if paid and facts.year and not facts.newborn and paid.year > facts.year:
         case.fail("paid_on", f"缴费日期 {paid} 晚于 {facts.year} 参保年度")
+    if paid and facts.year and facts.newborn and paid.year > facts.year + 1:
+        case.fail(
+            "paid_on",
+            f"缴费日期 {paid} 晚于 {facts.year} 参保年度的次年"
+            "（新生儿逾期参保的，year 写缴费所在年度）",
+        )
+    ended = facts.hardship_ended_on
+    if ended and facts.year and ended.year > facts.year:
+        case.fail("hardship_ended_on", f"{ended} 不在 {facts.year} 参保年度内")
     # A count of years cannot reach back before the person's birth (or the first year a case
     # may name): beyond it, it is a typing error, and waiting months would leave the calendar.
     span = max(0, facts.year - (born.year if born else MIN_YEAR))
