@@ -46,7 +46,7 @@ def _print(value: Any) -> None:
 
 
 def _load(text: str, origin: str) -> tuple[Any, Decision | None]:
-    from canbao.rules.decide import invalid
+    from canbao.contract import invalid
 
     try:
         return json.loads(text, parse_float=Decimal), None
@@ -55,7 +55,7 @@ def _load(text: str, origin: str) -> tuple[Any, Decision | None]:
 
 
 def _decide(files: list[Path]) -> int:
-    from canbao.rules.decide import decide_case, invalid
+    from canbao.contract import decide_case, invalid
 
     answers: list[Decision] = []
     if not files:

@@ -30,6 +30,44 @@ def test_resolution_walks_county_city_province_national() -> None:
     assert national is not None and national.region == "000000" and national.value == 90
 
 
+def test_pooling_regions_come_from_region_data() -> None:
+    policy = load_policy()
+    assert policy.pooling_region("440783") == "440700"  # Kaiping: Jiangmen's pooling
+    assert policy.pooling_region("440781") == "440700"  # a Jiangmen county the data omits
+    assert policy.pooling_region("441481") == "441400"
+    assert policy.pooling_region("520123") == "520100"
+    assert policy.pooling_region("520190") == "520190"  # Gui'an: its own (SPEC section 2)
+    assert policy.pooling_region("440000") is None
+    assert policy.pooling_region("110105") is None
+
+
+def test_rule_citations_as_texts_name_them() -> None:
+    policy = load_policy()
+    assert policy.cited("B6", "520102") == "医保发〔2020〕33号 二（三）"
+    assert policy.cited("B4", "440783") == "开平方案 五（六）1"
+    assert policy.cited("E3", "440783") == "开平方案 五（四）1（3）、医保发〔2020〕33号 二（二）"
+    assert policy.cited("B7", "520102") == ""
+    assert policy.region_name(policy.documents_place("520102")) == "贵阳市"
+    assert policy.region_name(policy.documents_place("441424")) == "梅州市"
+    assert policy.documents_place("110105") == "110105"
+
+
+def test_check_reports_pooling_and_documents_of_regions(tmp_path: Path) -> None:
+    root = copy_data(tmp_path)
+    regions = root / "regions.toml"
+    text = regions.read_text(encoding="utf-8")
+    text = text.replace('pooling = "520190"', 'pooling = "441400"')
+    text = text.replace('["梅市医保〔2021〕7号"]', '["梅市医保〔2099〕1号"]')
+    text += '\n["441499"]\nname = "某县"\nlevel = "county"\nparent = "440000"\n'
+    text += 'pooling = "440000"\npooling_note = "test"\n'
+    regions.write_text(text, encoding="utf-8")
+    assert problems_for(root) == [
+        "regions.toml 441400: document '梅市医保〔2099〕1号' is not in documents.toml",
+        "regions.toml 520190: pooling region 441400 does not contain 520190",
+        "regions.toml 441499: pooling region 440000 is not its own pooling region",
+    ]
+
+
 def test_gui_an_overrides_only_what_differs_from_guiyang() -> None:
     policy = load_policy()
     tuopin = policy.find("subsidy.tuopin", "520190", 2022)

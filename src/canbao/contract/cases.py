@@ -204,35 +204,49 @@ class BenefitCase(Part):
 
     def problems(self) -> list[FieldError]:
         found: list[FieldError] = []
+
+        def fail(path: str, reason: str, code: str = "date_order") -> None:
+            found.append(FieldError(path, reason, code))
+
         for index, item in enumerate(self.history):
             if item.end < item.start:
-                found.append(
-                    FieldError(f"history[{index}].to", "截止日期早于起始日期", "date_order")
-                )
-        born, paid = self.person.birth_date, self.paid_on
-        if self.paid_on is None and self.hardship_flagged_on is None:
-            found.append(FieldError("paid_on", "缺少必填项（未给出困难身份标识日期时）", "missing"))
+                fail(f"history[{index}].to", "截止日期早于起始日期")
+        born, paid, year = self.person.birth_date, self.paid_on, self.year
+        newborn = "newborn" in self.person.categories or (born is not None and born.year == year)
+        if paid is None and self.hardship_flagged_on is None:
+            fail("paid_on", "缺少必填项（未给出困难身份标识日期时）", "missing")
         if "newborn" in self.person.categories and born is None:
-            found.append(FieldError("person.birth_date", "新生儿须提供出生日期", "missing"))
+            fail("person.birth_date", "新生儿须提供出生日期", "missing")
+        if born and born.year > year:
+            fail("person.birth_date", f"出生日期 {born} 晚于 {year} 参保年度")
         if paid and born and paid < born:
-            found.append(
-                FieldError("paid_on", f"缴费日期 {paid} 早于出生日期 {born}", "date_order")
-            )
+            fail("paid_on", f"缴费日期 {paid} 早于出生日期 {born}")
         if paid and self.registered_on and self.registered_on > paid:
-            found.append(
-                FieldError(
-                    "registered_on",
-                    f"参保登记日期 {self.registered_on} 晚于缴费日期 {paid}（应先登记后缴费）",
-                    "date_order",
-                )
+            fail(
+                "registered_on",
+                f"参保登记日期 {self.registered_on} 晚于缴费日期 {paid}（应先登记后缴费）",
             )
-        newborn = "newborn" in self.person.categories or (
-            born is not None and born.year == self.year
-        )
-        if paid and not newborn and paid.year > self.year:
-            found.append(
-                FieldError("paid_on", f"缴费日期 {paid} 晚于 {self.year} 参保年度", "date_order")
+        if paid and not newborn and paid.year > year:
+            fail("paid_on", f"缴费日期 {paid} 晚于 {year} 参保年度")
+        if paid and newborn and paid.year > year + 1:
+            fail(
+                "paid_on",
+                f"缴费日期 {paid} 晚于 {year} 参保年度的次年"
+                "（新生儿逾期参保的，year 写缴费所在年度）",
             )
+        ended = self.hardship_ended_on
+        if ended and ended.year > year:
+            fail("hardship_ended_on", f"{ended} 不在 {year} 参保年度内")
+        # A count of years cannot reach back before the person's birth (or the first year a
+        # case may name): beyond it, it is a typing error, and waiting months would leave the
+        # calendar.
+        span = max(0, year - (born.year if born else f.MIN_YEAR))
+        for name, count in (
+            ("years_without_coverage", self.years_without_coverage),
+            ("repair_years", self.repair_years),
+        ):
+            if count is not None and count > span:
+                fail(name, f"{count} 年超过 {year} 年度之前可能的年数 {span}", "invalid_count")
         return found
 
     def facts(self) -> benefit.BenefitFacts:
@@ -246,7 +260,8 @@ class BenefitCase(Part):
             identities=frozenset(self.person.identities),
             categories=frozenset(self.person.categories),
             history=tuple(
-                benefit.Coverage(Scheme(c.scheme), c.region, c.start, c.end) for c in self.history
+                benefit.Coverage(Scheme(c.scheme), c.region, Period(c.start, c.end))
+                for c in self.history
             ),
             mid_year=self.mid_year,
             hukou_region=self.person.hukou_region,

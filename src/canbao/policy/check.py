@@ -1,8 +1,9 @@
 """``canbao policy check``: the data files against the schema, the documents and each other.
 
 Reports: values without a source or with an unknown document; unknown keys, regions and codes;
-wrong units and types; overlapping values (same key, region and year); and a local individual
-standard below the national minimum of the year (C7). Each problem names its file and key.
+wrong units and types; overlapping values (same key, region and year); a local individual
+standard below the national minimum of the year (C7); regions without a pooling region, or with
+one that does not contain them. Each problem names its file and key.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from canbao.domain.codes import (
     REFUND_REASONS,
 )
 from canbao.policy.schema import spec_for
-from canbao.policy.store import NATIONAL, Policy, TargetTable, Value
+from canbao.policy.store import NATIONAL, Policy, Region, TargetTable, Value
 
 
 def check_policy(policy: Policy) -> list[str]:
@@ -44,6 +45,31 @@ def check_policy(policy: Policy) -> list[str]:
     for region in policy.regions.values():
         if region.parent is not None and region.parent not in policy.regions:
             problems.append(f"regions.toml {region.code}: unknown parent {region.parent}")
+        problems.extend(f"regions.toml {region.code}: {p}" for p in _check_region(policy, region))
+    return problems
+
+
+def _check_region(policy: Policy, region: Region) -> list[str]:
+    """Pooling regions: known, containing their members, with a note; every city and county
+    of the documents belongs to one. Documents: in documents.toml."""
+    problems = [
+        f"document {number!r} is not in documents.toml"
+        for number in region.documents
+        if number not in policy.documents
+    ]
+    pooling = region.pooling
+    if pooling is None:
+        if region.level in ("city", "county") and policy.pooling_region(region.code) is None:
+            problems.append("no pooling region (pooling = code, here or above)")
+        return problems
+    if not region.pooling_note:
+        problems.append("pooling without a pooling_note saying where the documents say so")
+    if pooling not in policy.regions:
+        return [*problems, f"unknown pooling region {pooling}"]
+    if pooling not in policy.chain(region.code):
+        problems.append(f"pooling region {pooling} does not contain {region.code}")
+    if policy.regions[pooling].pooling != pooling:
+        problems.append(f"pooling region {pooling} is not its own pooling region")
     return problems
 
 

@@ -71,6 +71,9 @@ KEYS: dict[str, KeySpec] = {
     ),
     "benefit.hardship_register_first": KeySpec("bool", "-", "困难居民先登记参保、后补助缴费"),
     "benefit.residence_permit_auto_stop": KeySpec("bool", "-", "居住证到期自动停保"),
+    "switch.local_rule": KeySpec(
+        "bool", "-", "统筹地区文件另行规定跨制度切换的待遇衔接（否则适用国家规定）"
+    ),
     "switch.min_continuous_months": KeySpec("months", "months", "跨制度切换连续参保月数"),
     "switch.max_gap_months": KeySpec("months", "months", "中断缴费不超过的月数"),
     "switch.short_gap_start": KeySpec(

@@ -68,11 +68,25 @@ class Value:
 
 @dataclass(frozen=True)
 class Region:
+    """Attributes:
+    code: GB/T 2260 code (520190: project-defined, SPEC section 2).
+    name: Chinese name.
+    parent: the next region up, for resolving values (county → city → province → national).
+    level: national, province, city or county.
+    note: why the region sits where it does.
+    pooling: the pooling region (统筹地区) the code belongs to, where the documents say.
+    pooling_note: where the documents say it.
+    documents: the region's own notices among the documents (for naming where they are silent).
+    """
+
     code: str
     name: str
     parent: str | None
     level: str
     note: str | None = None
+    pooling: str | None = None
+    pooling_note: str | None = None
+    documents: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,7 +98,13 @@ class Document:
     in_seeds: bool
     confirmed: bool
     note: str | None
+    short: str | None = None
     applies_to: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """The name texts use: the document number, or its short name where it has none."""
+        return self.short or self.number
 
 
 @dataclass(frozen=True)
@@ -144,7 +164,9 @@ class Policy:
     def chain(self, region: str) -> list[str]:
         """The region and its ancestors up to the national level, most specific first.
 
-        A code not in the hierarchy falls back to its city and province by code prefix.
+        A code not in the hierarchy falls back to its city and province by code prefix: the
+        structure of GB/T 2260 codes (xxxx00 city, xx0000 province), not policy. Which pooling
+        region a code belongs to is policy data (``pooling_region``), never read from digits.
         """
         chain: list[str] = []
         code: str | None = region if region in self.regions else self._nearest_known(region)
@@ -160,6 +182,38 @@ class Policy:
             if candidate in self.regions:
                 return candidate
         return None
+
+    def pooling_region(self, code: str) -> str | None:
+        """The pooling region (统筹地区) of a code: the ``pooling`` of the code or of the nearest
+        region above it that has one (regions.toml); None where the data does not say."""
+        for known in self.chain(code):
+            region = self.regions.get(known)
+            if region is not None and region.pooling is not None:
+                return region.pooling
+        return None
+
+    def documents_place(self, code: str) -> str:
+        """The region whose own notices govern ``code`` (the nearest with ``documents``), for
+        naming the place whose documents are silent; the code itself where none has any."""
+        for known in self.chain(code):
+            region = self.regions.get(known)
+            if region is not None and region.documents:
+                return known
+        return code
+
+    def rule_citations(self, rule_id: str, region: str) -> list[Citation]:
+        """The sections a rule cites for a decision in ``region``."""
+        return self.rules[rule_id].citations_for(self.chain(region))
+
+    def cited(self, rule_id: str, region: str) -> str:
+        """A rule's sections for ``region`` as texts name them: ``医保发〔2020〕33号 二（三）``."""
+        return "、".join(
+            f"{self.document_name(c.doc)} {c.section}" for c in self.rule_citations(rule_id, region)
+        )
+
+    def document_name(self, number: str) -> str:
+        document = self.documents.get(number)
+        return document.name if document is not None else number
 
     def within(self, code: str | None, area: str) -> bool:
         """Whether ``code`` lies in ``area`` (the area itself or one of its descendants)."""
@@ -246,7 +300,16 @@ def load_policy(root: Path = DATA) -> Policy:
     """Read every data file once; problems of form are kept for ``canbao policy check``."""
     problems: list[str] = []
     regions = {
-        code: Region(code, row["name"], row.get("parent"), row["level"], row.get("note"))
+        code: Region(
+            code,
+            row["name"],
+            row.get("parent"),
+            row["level"],
+            row.get("note"),
+            row.get("pooling"),
+            row.get("pooling_note"),
+            tuple(row.get("documents", ())),
+        )
         for code, row in _read(root / "regions.toml").items()
     }
     documents = {
@@ -258,6 +321,7 @@ def load_policy(root: Path = DATA) -> Policy:
             bool(row.get("in_seeds", False)),
             bool(row.get("confirmed", True)),
             row.get("note"),
+            row.get("short"),
             tuple(row.get("applies_to", ())),
         )
         for number, row in _read(root / "documents.toml").items()

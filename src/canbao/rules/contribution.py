@@ -26,7 +26,6 @@ from canbao.domain.codes import FUNDING_SOURCES, IDENTITIES, Scheme
 from canbao.domain.decision import Decision
 from canbao.domain.money import ZERO, Money, money, yuan
 from canbao.policy import Params, Policy
-from canbao.rules.case import Reader
 from canbao.rules.outcome import Outcome
 
 KIND = "contribution"
@@ -53,21 +52,6 @@ class ContributionFacts:
     scheme: Scheme
     hukou_region: str | None
     employee_contribution: Money | None
-
-
-def read(case: Reader) -> ContributionFacts:
-    person = case.obj("person")
-    scheme = case.choice("scheme", [s.value for s in Scheme], required=False)
-    return ContributionFacts(
-        region=case.region("region") or "",
-        year=case.year("year") or 0,
-        paid_on=case.date("paid_on", required=False),
-        identities=person.codes("identities", IDENTITIES),
-        district=person.region("district", required=False),
-        scheme=Scheme(scheme) if scheme else Scheme.RESIDENT,
-        hukou_region=person.region("hukou_region", required=False),
-        employee_contribution=case.money("employee_contribution", required=False),
-    )
 
 
 @dataclass(frozen=True)

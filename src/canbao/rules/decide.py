@@ -1,6 +1,7 @@
-"""One entry for every case kind: JSON case in, Decision out (SPEC section 6).
+"""One entry for every case kind: typed facts in, Decision out (SPEC section 6).
 
-The CLI (``canbao decide``) and, later, ``POST /api/v1/decide`` call ``decide_case``.
+``canbao.contract.decide_case`` checks a JSON case and calls ``decide_facts``; a batch job
+that builds the facts itself calls it directly.
 """
 
 from __future__ import annotations
@@ -8,37 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from canbao.domain.decision import Decision, FieldError, Status
-from canbao.policy import MissingParameter, Params, Policy, load_policy
+from canbao.domain.decision import Decision, Status
+from canbao.policy import MissingParameter, Params, Policy
 from canbao.rules import benefit, contribution, duplicates, eligibility, refund
-from canbao.rules.case import Reader
 from canbao.rules.outcome import Outcome
 
-Kind = tuple[Callable[[Reader], Any], Callable[[Any, Policy], Decision]]
-KINDS: dict[str, Kind] = {
-    contribution.KIND: (contribution.read, contribution.decide),
-    benefit.KIND: (benefit.read, benefit.decide),
-    duplicates.KIND: (duplicates.read, duplicates.decide),
-    refund.KIND: (refund.read, refund.decide),
-    eligibility.KIND: (eligibility.read, eligibility.decide),
+KINDS: dict[str, Callable[[Any, Policy], Decision]] = {
+    contribution.KIND: contribution.decide,
+    benefit.KIND: benefit.decide,
+    duplicates.KIND: duplicates.decide,
+    refund.KIND: refund.decide,
+    eligibility.KIND: eligibility.decide,
 }
-
-
-def decide_case(raw: Any, policy: Policy | None = None) -> Decision:
-    """Decide one case; a malformed case is ``invalid`` with every error, never an exception."""
-    policy = policy or load_policy()
-    case = Reader(raw)
-    kind = case.choice("kind", KINDS) if not case.errors else None
-    if kind is None:
-        return invalid(raw.get("kind") if isinstance(raw, dict) else None, case.errors)
-    read, decide = KINDS[kind]
-    facts = read(case)
-    if case.errors:
-        return invalid(kind, case.errors)
-    try:
-        return decide(facts, policy)
-    except MissingParameter as missing:
-        return _missing(kind, missing, policy)
 
 
 def decide_facts(kind: str, facts: Any, policy: Policy) -> Decision:
@@ -47,7 +29,7 @@ def decide_facts(kind: str, facts: Any, policy: Policy) -> Decision:
     if isinstance(region, str) and not policy.covers(region):
         return _outside(kind, region, getattr(facts, "year", None), policy)
     try:
-        return KINDS[kind][1](facts, policy)
+        return KINDS[kind](facts, policy)
     except MissingParameter as missing:
         return _missing(kind, missing, policy)
 
@@ -70,17 +52,6 @@ def _outside(kind: str, region: str, year: int | None, policy: Policy) -> Decisi
         f"{name}（{region}）{when}不在本项目文件覆盖的地区（{covered}）内，"
         "其参保缴费政策未载入，无法作出决定。",
         gaps=(f"{name}（{region}）{when}：本项目文件集不含该地区的参保政策",),
-    )
-
-
-def invalid(kind: Any, errors: list[FieldError]) -> Decision:
-    return Decision(
-        str(kind) if isinstance(kind, str) else "unknown",
-        Status.INVALID,
-        (),
-        (),
-        f"案例格式有误，共{len(errors)}处：" + "；".join(f"{e.path} {e.reason}" for e in errors),
-        errors=tuple(errors),
     )
 
 

@@ -64,10 +64,6 @@ from datetime import date
 from typing import Any
 
 from canbao.domain.codes import (
-    CATEGORIES,
-    ENROLLMENT_STATUS,
-    IDENTITIES,
-    PLACES,
     STUDENT_CATEGORIES,
     Scheme,
 )
@@ -75,14 +71,10 @@ from canbao.domain.decision import Decision, FieldError, Status
 from canbao.domain.periods import Period
 from canbao.policy import Params, Policy
 from canbao.policy.store import NATIONAL
-from canbao.rules.case import Reader
 from canbao.rules.outcome import Outcome
 
 KIND = "duplicates"
 
-#: psn_insu_stas values accepted in a case: the national codes and 3 (used by some provinces,
-#: never emitted); only 1 counts as normal enrollment.
-STATUSES = (*ENROLLMENT_STATUS, "3")
 NORMAL = "1"
 #: 大中专学生（含全日制研究生） (33号 三（二）、二（六）): the project's code for them.
 COLLEGE = "college_student"
@@ -156,60 +148,6 @@ class DuplicateFacts:
     @property
     def college(self) -> bool:
         return COLLEGE in self.categories
-
-
-def read(case: Reader) -> DuplicateFacts:
-    person = case.obj("person")
-    records: list[Record] = []
-    seen: set[str] = set()
-    for item in case.items("records"):
-        record = _record(item)
-        if record is None:
-            continue
-        if record.id in seen:
-            item.fail(item.where("id"), f"记录编号重复：{record.id!r}")
-            continue
-        seen.add(record.id)
-        records.append(record)
-    chosen = case.text("chosen_record", required=False)
-    if chosen is not None and chosen not in seen:
-        case.fail(case.where("chosen_record"), f"不是本案任何一条记录的编号：{chosen!r}")
-    return DuplicateFacts(
-        as_of=case.date("as_of") or date.min,
-        identities=person.codes("identities", IDENTITIES),
-        categories=person.codes("categories", CATEGORIES),
-        entered_school_year=person.year("entered_school_year", required=False),
-        records=tuple(records),
-        employee_continuous_months=case.count("employee_continuous_months"),
-        chosen_record=chosen,
-        consent_recorded=case.flag("consent_recorded"),
-    )
-
-
-def _record(item: Reader) -> Record | None:
-    record_id = item.text("id")
-    scheme = item.choice("scheme", [s.value for s in Scheme])
-    region = item.region("region")
-    start = item.date("from")
-    end = item.date("to")
-    status = item.choice("psn_insu_stas", STATUSES)
-    if not item.has("paid"):
-        item.fail(item.where("paid"), "缺少必填项 (required)")
-    paid = item.flag("paid")
-    places = item.codes("places", PLACES)
-    flexible = item.flag("flexible")
-    if start is not None and end is not None and end < start:
-        item.fail(item.where("to"), f"结束日期 {end} 早于开始日期 {start}")
-        return None
-    if not (record_id and scheme and region and start and end and status) or not item.has("paid"):
-        return None
-    return Record(
-        record_id, Scheme(scheme), region, Period(start, end), status, paid, places, flexible
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Deciding
 
 
 class _Invalid(Exception):

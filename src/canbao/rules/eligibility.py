@@ -23,14 +23,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from canbao.domain.codes import (
-    CATEGORIES,
     ELIGIBILITY_BASES,
-    IDENTITIES,
     STUDENT_CATEGORIES,
 )
 from canbao.domain.decision import Decision
 from canbao.policy import Params, Policy
-from canbao.rules.case import Reader
 from canbao.rules.outcome import Outcome
 
 KIND = "eligibility"
@@ -73,29 +70,6 @@ class EligibilityFacts:
     poverty_identified_region: str | None
     parent_insured_region: str | None
     birth_date: date | None = None
-
-
-def read(case: Reader) -> EligibilityFacts:
-    person = case.obj("person")
-    return EligibilityFacts(
-        region=case.region("region") or "",
-        year=case.year("year") or 0,
-        as_of=case.date("as_of") or date.min,
-        hukou_region=person.region("hukou_region", required=False),
-        residence_permit_region=person.region("residence_permit_region", required=False),
-        school_region=person.region("school_region", required=False),
-        in_employee_scheme=person.flag("in_employee_scheme"),
-        in_resident_scheme_elsewhere=person.flag("in_resident_scheme_elsewhere"),
-        employed=person.flag("employed"),
-        categories=person.codes("categories", CATEGORIES),
-        identities=person.codes("identities", IDENTITIES),
-        entered_school_year=person.year("entered_school_year", required=False),
-        registry_match=person.flag("registry_match") if person.has("registry_match") else None,
-        special_payer=person.flag("special_payer"),
-        poverty_identified_region=person.region("poverty_identified_region", required=False),
-        parent_insured_region=person.region("parent_insured_region", required=False),
-        birth_date=person.date("birth_date", required=False),
-    )
 
 
 def decide(facts: EligibilityFacts, policy: Policy) -> Decision:

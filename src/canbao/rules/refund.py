@@ -63,7 +63,6 @@ from canbao.domain.codes import REFUND_REASONS, Scheme
 from canbao.domain.decision import Decision
 from canbao.domain.money import ZERO, Money, money, yuan
 from canbao.policy import MissingParameter, Params, Policy
-from canbao.rules.case import Reader
 from canbao.rules.outcome import Outcome
 
 KIND = "refund"
@@ -108,46 +107,6 @@ class RefundFacts:
     relation_suspended: bool | None
     terminated_region: str | None
     benefit_period_start: date | None
-
-
-def read(case: Reader) -> RefundFacts:
-    region = case.region("region")
-    year = case.year("year")
-    scheme = case.choice("scheme", [s.value for s in Scheme])
-    paid_amount = case.money("paid_amount")
-    paid_on = case.date("paid_on")
-    applied_on = case.date("applied_on")
-    event_on = case.date("event_on")
-    reason = case.choice("reason", REFUND_REASONS)
-    flexible = reason == FLEXIBLE_THEN_EMPLOYED
-    employer_from = case.month("employer_contribution_from", required=flexible)
-    if flexible and scheme == Scheme.RESIDENT.value:
-        case.fail(
-            case.where("reason"),
-            "flexible_then_employed 仅适用于职工医保（scheme=employee，F4）；"
-            "居民医保参保人参加职工医保请用 joined_employee",
-        )
-    if applied_on is not None and paid_on is not None and applied_on < paid_on:
-        case.fail(case.where("applied_on"), f"申请日 {applied_on} 早于缴费日 {paid_on}")
-    if applied_on is not None and event_on is not None and applied_on < event_on:
-        case.fail(case.where("applied_on"), f"申请日 {applied_on} 早于事由发生日 {event_on}")
-    return RefundFacts(
-        region=region or "",
-        year=year or 0,
-        scheme=Scheme(scheme) if scheme else Scheme.RESIDENT,
-        paid_amount=paid_amount if paid_amount is not None else ZERO,
-        paid_on=paid_on or date.min,
-        applied_on=applied_on or date.min,
-        event_on=event_on or date.min,
-        reason=reason or "",
-        employer_contribution_from=employer_from,
-        assistance_subsidized=case.flag("assistance_subsidized"),
-        relation_suspended=(
-            case.flag("relation_suspended") if case.has("relation_suspended") else None
-        ),
-        terminated_region=case.region("terminated_region", required=False),
-        benefit_period_start=case.date("benefit_period_start", required=False),
-    )
 
 
 def decide(facts: RefundFacts, policy: Policy) -> Decision:
