@@ -213,3 +213,12 @@ def test_the_schema_of_each_kind_has_its_case_and_answer() -> None:
     assert len(every["case"]["anyOf"]) == 5
     with pytest.raises(KeyError):
         schema("pension")
+
+
+def test_the_answer_models_publish_exactly_the_contract_fields() -> None:
+    from canbao.contract.answers import ANSWERS, Answer
+    from canbao.domain.decision import CONTRACT_FIELDS
+
+    for kind, model in ANSWERS.items():
+        own = [name for name in model.model_fields if name not in Answer.model_fields]
+        assert own == list(CONTRACT_FIELDS[kind]), kind

@@ -13,10 +13,10 @@ from typing import Any, Union
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from canbao.contract.answers import ANSWERS, CONTRACT_FIELDS
+from canbao.contract.answers import ANSWERS
 from canbao.contract.cases import CASES
 from canbao.contract.errors import field_errors, nearest
-from canbao.domain.decision import Decision, FieldError, Status
+from canbao.domain.decision import CONTRACT_FIELDS, Decision, FieldError, Status
 from canbao.policy import Policy, load_policy
 from canbao.rules.decide import decide_facts
 

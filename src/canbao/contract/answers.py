@@ -101,9 +101,3 @@ ANSWERS: dict[str, type[Answer]] = {
     "duplicates": DuplicatesAnswer,
     "refund": RefundAnswer,
 }
-
-#: The contract fields of each kind's answer (SPEC section 6), which every scenario states.
-CONTRACT_FIELDS: dict[str, tuple[str, ...]] = {
-    kind: tuple(name for name in model.model_fields if name not in Answer.model_fields)
-    for kind, model in ANSWERS.items()
-}

@@ -11,6 +11,16 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+#: The answer fields of each case kind (SPEC section 6). Every decided or policy_gap answer
+#: has all of them, null where the decision cannot give one.
+CONTRACT_FIELDS: dict[str, tuple[str, ...]] = {
+    "contribution": ("standard", "subsidy", "payable", "subsidy_identity", "funding", "period"),
+    "eligibility": ("eligible", "basis", "mid_year_allowed", "required_proofs"),
+    "benefit_start": ("benefit_start", "waiting_months", "contribution_years"),
+    "duplicates": ("duplicate", "type", "keep", "actions", "subsidy_deduction", "awaiting_consent"),
+    "refund": ("eligible", "amount", "terminate", "channel"),
+}
+
 
 class Status(StrEnum):
     DECIDED = "decided"

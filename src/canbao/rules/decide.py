@@ -7,9 +7,10 @@ that builds the facts itself calls it directly.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from canbao.domain.decision import Decision, Status
+from canbao.domain.decision import CONTRACT_FIELDS, Decision, Status
 from canbao.policy import MissingParameter, Params, Policy
 from canbao.rules import benefit, contribution, duplicates, eligibility, refund
 from canbao.rules.outcome import Outcome
@@ -27,11 +28,21 @@ def decide_facts(kind: str, facts: Any, policy: Policy) -> Decision:
     """Decide the typed facts of one case kind (the contract checked their format)."""
     region = getattr(facts, "region", None)
     if isinstance(region, str) and not policy.covers(region):
-        return _outside(kind, region, getattr(facts, "year", None), policy)
+        return _with_contract_fields(_outside(kind, region, getattr(facts, "year", None), policy))
     try:
-        return KINDS[kind](facts, policy)
+        decision = KINDS[kind](facts, policy)
     except MissingParameter as missing:
-        return _missing(kind, missing, policy)
+        decision = _missing(kind, missing, policy)
+    return _with_contract_fields(decision)
+
+
+def _with_contract_fields(decision: Decision) -> Decision:
+    """Every contract field of the kind is in the answer, null where none was given."""
+    fields = CONTRACT_FIELDS[decision.kind]
+    if all(name in decision.answer for name in fields):
+        return decision
+    answer = {name: None for name in fields} | decision.answer
+    return replace(decision, answer=answer)
 
 
 def _outside(kind: str, region: str, year: int | None, policy: Policy) -> Decision:
