@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from canbao.contract import fields as f
 from canbao.domain.codes import REFUND_REASONS, Scheme
@@ -54,18 +54,11 @@ Reason = Annotated[
 
 
 class Part(BaseModel):
-    """Every part of a case: unknown fields are errors; null means absent."""
+    """Every part of a case: unknown fields are errors; an optional field may be null."""
 
     model_config = ConfigDict(
         extra="forbid", frozen=True, strict=True, hide_input_in_errors=True, populate_by_name=False
     )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _null_is_absent(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {key: value for key, value in data.items() if value is not None}
-        return data
 
     def problems(self) -> list[FieldError]:
         """Facts that contradict each other (checked after the format)."""

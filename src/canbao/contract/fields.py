@@ -34,8 +34,12 @@ _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _REGION = re.compile(r"\d{6}")
 
 
-def _fail(code: str, reason: str, **context: Any) -> PydanticCustomError:
-    return PydanticCustomError(code, reason, context or None)
+def _fail(code: str, reason: str) -> PydanticCustomError:
+    return PydanticCustomError(code, reason)
+
+
+def _missing() -> PydanticCustomError:
+    return PydanticCustomError("missing", "缺少必填项")
 
 
 def _shown(value: Any) -> str:
@@ -54,6 +58,8 @@ def _shown(value: Any) -> str:
 
 
 def _day(value: Any) -> date:
+    if value is None:
+        raise _missing()
     if isinstance(value, str) and _DATE.fullmatch(value):
         try:
             day = date.fromisoformat(value)
@@ -70,6 +76,8 @@ def _day(value: Any) -> date:
 
 
 def _month(value: Any) -> date:
+    if value is None:
+        raise _missing()
     match = _MONTH.fullmatch(value) if isinstance(value, str) else None
     if match and 1 <= int(match.group(2)) <= 12:
         day = date(int(match.group(1)), int(match.group(2)), 1)
@@ -79,6 +87,8 @@ def _month(value: Any) -> date:
 
 
 def _integer(value: Any, code: str, reason: str, low: int, high: int) -> int:
+    if value is None:
+        raise _missing()
     whole = (
         isinstance(value, int | Decimal)
         and not isinstance(value, bool)
@@ -106,6 +116,8 @@ def _years(value: Any) -> int:
 def _money(value: Any) -> Decimal:
     """A JSON number in yuan with at most two decimals (320, 320.5, 583.33); float only from
     callers that parsed JSON themselves, taken by its shortest repr, never its binary value."""
+    if value is None:
+        raise _missing()
     if isinstance(value, float) and not isinstance(value, bool):
         value = Decimal(repr(value))
     if isinstance(value, int) and not isinstance(value, bool):
@@ -122,6 +134,8 @@ def _money(value: Any) -> Decimal:
 
 
 def _region(value: Any) -> str:
+    if value is None:
+        raise _missing()
     if not isinstance(value, str) or not _REGION.fullmatch(value):
         raise _fail("invalid_region", f"应为6位医保区划代码，得到 {_shown(value)}")
     if not is_region_code(value) and value not in load_policy().regions:
@@ -130,12 +144,16 @@ def _region(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
+    if value is None:
+        raise _missing()
     if not isinstance(value, str) or not value.strip():
         raise _fail("invalid_text", f"应为非空字符串，得到 {_shown(value)}")
     return value.strip()
 
 
 def _flag(value: Any) -> bool:
+    if value is None:
+        raise _missing()
     if not isinstance(value, bool):
         raise _fail("invalid_bool", f"应为 true 或 false，得到 {_shown(value)}")
     return value
@@ -146,6 +164,8 @@ def code_check(vocabulary: Mapping[str, str] | frozenset[str], what: str) -> Any
     from canbao.contract.errors import nearest
 
     def check(value: Any) -> str:
+        if value is None:
+            raise _missing()
         if isinstance(value, str) and value in vocabulary:
             return value
         if not isinstance(value, str):

@@ -236,8 +236,11 @@ class Policy:
 
     def covers(self, region: str) -> bool:
         """Whether a document of the project governs enrollment in ``region``."""
-        governed = {code for document in self.documents.values() for code in document.applies_to}
-        return any(code in governed for code in self.chain(region))
+        return any(code in self._governed for code in self.chain(region))
+
+    @cached_property
+    def _governed(self) -> frozenset[str]:
+        return frozenset(code for d in self.documents.values() for code in d.applies_to)
 
     def region_name(self, code: str) -> str:
         region = self.regions.get(code)
