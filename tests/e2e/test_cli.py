@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import ROOT, Run
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from canbao import __version__
 from canbao.cli import main
@@ -546,3 +549,30 @@ def test_an_unexpected_error_is_one_chinese_line_and_exit_1(
 def test_main_returns_the_exit_code_of_the_command() -> None:
     assert main(["decide", str(ROOT / "examples" / "refund_meizhou_joined_employee.json")]) == 0
     assert main(["--version"]) == 0
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.binary(max_size=200) | st.text(max_size=60).map(str.encode))
+def test_no_input_bytes_make_decide_raise(data: bytes, capsys: pytest.CaptureFixture[str]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "case.json"
+        path.write_bytes(data)
+        assert main(["decide", str(path), str(path)]) in (0, 2)
+    answers = json.loads(capsys.readouterr().out)
+    assert isinstance(answers, list)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    command=st.sampled_from([["policy", "show"], ["policy", "diff"], ["idcheck"]]),
+    words=st.lists(st.text(max_size=12), min_size=1, max_size=3),
+)
+def test_no_arguments_make_a_command_raise(
+    command: list[str], words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*command, *words]) in (0, 2)
+    assert "Traceback" not in capsys.readouterr().err

@@ -16,9 +16,6 @@ from canbao.domain.decision import Decision, FieldError, Status, to_json
 from canbao.rules.decide import KINDS, invalid
 
 STDIN = "-"
-# Python refuses to convert longer digit strings to int; such a number is kept as Decimal
-# for the contract to reject as too large, instead of failing the whole input.
-_INT_DIGITS = 4300
 
 EPILOG = (
     "[bold]Examples[/bold]\n\n"
@@ -114,7 +111,10 @@ def _why(error: OSError) -> str:
 
 
 def _integer(digits: str) -> int | Decimal:
-    return int(digits) if len(digits) <= _INT_DIGITS else Decimal(digits)
+    """Python refuses to convert very long digit strings to int; such a number is kept as
+    Decimal for the contract to reject as too large, instead of failing the whole input."""
+    limit = sys.get_int_max_str_digits()
+    return int(digits) if not limit or len(digits) <= limit else Decimal(digits)
 
 
 def _no_constant(name: str) -> Any:

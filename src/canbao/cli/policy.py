@@ -23,7 +23,9 @@ Region = Annotated[
     str,
     typer.Argument(help="6-digit region code (GB/T 2260; 520190 贵安新区).", show_default=False),
 ]
-Year = Annotated[int, typer.Argument(help="Enrollment year (参保年度).", show_default=False)]
+Year = Annotated[
+    int, typer.Argument(metavar="YEAR", help="Enrollment year (参保年度).", show_default=False)
+]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
 
