@@ -511,8 +511,13 @@ def test_a_real_region_outside_the_documents_resolves_to_the_national_values(
     done = canbao("policy", "show", "110000", "2022")
     assert done.returncode == 0
     out = done.stdout.decode("utf-8").splitlines()
-    assert out[1] == "解析顺序: 全国(000000)"
-    assert "政策数据未收录此区划" in out[0]
+    assert out[:2] == [
+        "北京市 (110000) 2022年度 — 政策数据未收录此区划，按上级区划解析",
+        "解析顺序: 全国(000000)",
+    ]
+    assert "resident.individual_minimum = 320 [yuan] ← 全国(000000); 医保发〔2021〕32号 " in (
+        done.stdout.decode("utf-8")
+    )
 
 
 @pytest.mark.parametrize(

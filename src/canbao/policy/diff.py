@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from canbao.policy.show import resolved, value_json, value_line
+from canbao.policy.show import place_name, resolved, value_json, value_line
 from canbao.policy.store import Policy
 
 
@@ -24,7 +24,7 @@ def diff_json(policy: Policy, region: str, year: int) -> dict[str, Any]:
     after = {v.key: value_json(policy, v) for v in resolved(policy, region, year)}
     return {
         "region": region,
-        "region_name": policy.region_name(region),
+        "region_name": place_name(policy, region),
         "from_year": year - 1,
         "to_year": year,
         "added": [after[key] for key in sorted(after.keys() - before.keys())],

@@ -10,8 +10,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from canbao.certno.regions import divisions
 from canbao.domain.decision import to_json
 from canbao.policy.store import Policy, Value
+
+
+def place_name(policy: Policy, region: str) -> str:
+    """The region's name in the policy data, else its GB/T 2260 name, else the code."""
+    if region in policy.regions:
+        return policy.region_name(region)
+    return divisions().get(region, region)
 
 
 def resolved(policy: Policy, region: str, year: int) -> list[Value]:
@@ -64,7 +72,7 @@ def show_json(policy: Policy, region: str, year: int) -> dict[str, Any]:
     """The resolved parameters, resolution chain and target rows as plain JSON."""
     return {
         "region": region,
-        "region_name": policy.region_name(region),
+        "region_name": place_name(policy, region),
         "year": year,
         "known": region in policy.regions,
         "chain": [
@@ -95,7 +103,7 @@ def show(policy: Policy, region: str, year: int) -> str:
     """The resolved parameters as text, one line each."""
     body = show_json(policy, region, year)
     lines = [
-        f"{policy.region_name(region)} ({region}) {year}年度"
+        f"{body['region_name']} ({region}) {year}年度"
         + ("" if body["known"] else " — 政策数据未收录此区划，按上级区划解析"),
         "解析顺序: " + " → ".join(f"{c['region_name']}({c['region']})" for c in body["chain"]),
         "",
