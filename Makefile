@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint unit rules e2e scenarios policy-check clean
+.PHONY: setup run test lint unit rules e2e scenarios bench policy-check clean
 
 setup: $(VENV)/.installed
 
@@ -37,9 +37,14 @@ rules: setup
 e2e: setup
 	$(BIN)/pytest tests/e2e
 
-# The example decision cases of ../shared/scenarios through the command line.
+# The example decision cases of ../shared/scenarios through the command line (CI runs it
+# after `make test`; the repository's own suite does not need ../shared).
 scenarios: setup
 	$(PYTHON) ../shared/tools/check_scenarios.py ../shared/scenarios .
+
+# Decisions per second, written with the machine's size to docs/benchmarks.md.
+bench: setup
+	$(BIN)/canbao bench decide --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

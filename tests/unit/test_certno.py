@@ -1,4 +1,4 @@
-"""Tests for canbao.identity.certno (GB 11643-1999; 国办发〔2018〕81号)."""
+"""Tests for canbao.certno (GB 11643-1999; 国办发〔2018〕81号; foreign permanent residence IDs)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from canbao.identity.certno import (
+from canbao.certno import (
+    NOTE_CODES,
     REASON_CODES,
     CertNoCheck,
     check_certno,
     check_character,
+    is_region_code,
 )
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -32,12 +34,21 @@ def full(first17: str) -> str:
 
 
 def valid_json(
-    certno: str, certno18: str, birth: str, sex: str, region: str, name: str
+    certno: str,
+    certno18: str,
+    birth: str,
+    sex: str,
+    region: str,
+    name: str,
+    cert_type: str = "01",
+    notes: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     return {
         "certno": certno,
         "valid": True,
         "reason": None,
+        "notes": list(notes),
+        "cert_type": cert_type,
         "certno18": certno18,
         "birth_date": birth,
         "sex": sex,
@@ -50,6 +61,8 @@ def invalid_json(certno: str) -> dict[str, Any]:
     return {
         "certno": certno,
         "valid": False,
+        "notes": [],
+        "cert_type": None,
         "certno18": None,
         "birth_date": None,
         "sex": None,
@@ -130,7 +143,7 @@ def test_code_created_later_accepted_for_early_birth() -> None:
 def test_hk_macau_taiwan_residence_permits(region: str, name: str) -> None:
     number = full(region + "19900101003")
     assert check_certno(number, today=TODAY).as_json() == valid_json(
-        number, number, "1990-01-01", "1", region, name
+        number, number, "1990-01-01", "1", region, name, cert_type="17"
     )
 
 
@@ -243,6 +256,8 @@ def test_foreign_permanent_residence_id_of_2023() -> None:
         "certno": number,
         "valid": True,
         "reason": None,
+        "notes": [],
+        "cert_type": "07",
         "certno18": number,
         "birth_date": "1990-01-01",
         "sex": None,
@@ -255,3 +270,126 @@ def test_foreign_permanent_residence_id_of_2023() -> None:
     )
     wrong_check = number[:17] + ("0" if number[17] != "0" else "1")
     assert check_certno(wrong_check, today=TODAY).reason.startswith("bad_check_character")
+
+
+INNER = "inner_separators: 号码中间含有空格或分隔符，已去除后校验；登记时请录入不含分隔符的号码"
+NOT_CHECKED = (
+    "check_character_not_checked: 旧版（15位）永居证末位的校验算法未见官方公布，本项目未校验末位"
+)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "4407 8319 8506 1512 34",
+        "440783 19850615 1234",
+        "440783-19850615-1234",
+        "440783\u300019850615\u30001234",
+        " 440783 198506151234\t",
+    ],
+)
+def test_inner_separators_are_removed_and_said(raw: str) -> None:
+    assert check_certno(raw, today=TODAY).as_json() == valid_json(
+        raw,
+        "440783198506151234",
+        "1985-06-15",
+        "1",
+        "440783",
+        "广东省江门市开平市",
+        notes=(INNER,),
+    )
+
+
+def test_inner_separators_are_said_also_when_the_number_is_invalid() -> None:
+    result = check_certno("4407 8319 8506 1512 35", today=TODAY)
+    assert result.reason == "bad_check_character: 校验码错误，应为 4"
+    assert result.notes == (INNER,)
+
+
+def test_other_characters_inside_are_not_separators() -> None:
+    assert_invalid("440783/198506151234", "bad_length", today=TODAY)
+    assert_invalid("44078319850615123_4", "bad_length", today=TODAY)
+
+
+def test_older_foreign_permanent_residence_id() -> None:
+    number = "USA440785061501"
+    assert check_certno(number, today=TODAY).as_json() == {
+        "certno": number,
+        "valid": True,
+        "reason": None,
+        "notes": [NOT_CHECKED],
+        "cert_type": "07",
+        "certno18": None,
+        "birth_date": "1985-06-15",
+        "sex": None,
+        "region": "440000",
+        "region_name": "外国人永久居留证（旧版15位，广东省受理，国籍代码USA）",
+    }
+
+
+def test_older_foreign_id_lower_case_and_separators() -> None:
+    result = check_certno("kaz 1100 901231 05", today=TODAY)
+    assert result.valid and result.notes == (INNER, NOT_CHECKED)
+    assert result.birth_date == date(1990, 12, 31) and result.region == "110000"
+    assert result.region_name == "外国人永久居留证（旧版15位，北京市受理，国籍代码KAZ）"
+
+
+def test_older_foreign_id_birth_century_is_the_latest_not_after_today() -> None:
+    assert check_certno("USA440705061501", today=TODAY).birth_date == date(2005, 6, 15)
+    assert check_certno("USA440724061501", today=TODAY).birth_date == date(1924, 6, 15)
+    # 2000-02-29 exists, 1900-02-29 does not.
+    assert check_certno("USA440700022901", today=TODAY).birth_date == date(2000, 2, 29)
+    assert check_certno("USA440700022901", today=date(1999, 1, 1)).reason == (
+        "bad_birth_date: 出生日期 000229 不是有效日期或晚于当前日期"
+    )
+
+
+@pytest.mark.parametrize(
+    ("number", "code"),
+    [
+        ("USA440785023001", "bad_birth_date"),
+        ("USA440785130101", "bad_birth_date"),
+        ("USA990085061501", "unknown_region"),
+        ("US1440785061501", "bad_characters"),
+        ("USA44078506150X", "bad_characters"),
+        ("ÜSA440785061501", "bad_characters"),
+        ("USA44078506150", "bad_length"),
+        ("USA4407850615011", "bad_length"),
+    ],
+)
+def test_older_foreign_id_invalid(number: str, code: str) -> None:
+    assert_invalid(number, code, today=TODAY)
+
+
+def test_note_codes_listed() -> None:
+    assert set(NOTE_CODES) == {"inner_separators", "check_character_not_checked"}
+    assert INNER.split(":")[0] in NOTE_CODES and NOT_CHECKED.split(":")[0] in NOTE_CODES
+
+
+@pytest.mark.parametrize(
+    ("code", "known"),
+    [
+        ("440783", True),
+        ("520100", True),
+        ("520102", True),
+        ("110103", True),  # 崇文区, abolished 2010: still a code that existed
+        ("440000", True),
+        ("710000", True),
+        ("810000", True),
+        ("830000", False),  # a residence-permit code, not a GB/T 2260 division
+        ("520190", False),  # the project's Gui'an code: the caller decides
+        ("000000", False),
+        ("999999", False),
+        ("44078", False),
+        ("4407830", False),
+        ("４４0783", False),
+        ("", False),
+    ],
+)
+def test_is_region_code(code: str, known: bool) -> None:
+    assert is_region_code(code) is known
+
+
+@given(st.text(max_size=8))
+def test_is_region_code_never_raises(text: str) -> None:
+    assert is_region_code(text) in (True, False)

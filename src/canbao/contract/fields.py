@@ -60,7 +60,7 @@ def _shown(value: Any) -> str:
 def _day(value: Any) -> date:
     if value is None:
         raise _missing()
-    if isinstance(value, str) and _DATE.fullmatch(value):
+    if isinstance(value, str) and len(value) == 10 and _DATE.fullmatch(value):
         try:
             day = date.fromisoformat(value)
         except ValueError:

@@ -46,9 +46,9 @@ def _with_contract_fields(decision: Decision) -> Decision:
 
 
 def _outside(kind: str, region: str, year: int | None, policy: Policy) -> Decision:
-    from canbao.certno import region_name
+    from canbao.certno.regions import divisions
 
-    name = region_name(region) or region
+    name = divisions().get(region, region)
     covered = "、".join(
         dict.fromkeys(
             policy.region_name(code) for d in policy.documents.values() for code in d.applies_to

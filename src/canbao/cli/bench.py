@@ -1,0 +1,64 @@
+"""``canbao bench``: measurements, printed as a table and written to docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from canbao import bench
+
+app = typer.Typer(
+    help="Benchmarks: figures with the machine's size (docs/benchmarks.md).",
+    epilog="[bold]Example[/bold]: canbao bench decide --cases 2000 --cli-cases 2000\n\n"
+    "[bold]Exit codes[/bold]: 0 measured; 1 failure; 2 usage.",
+    rich_markup_mode="rich",
+    no_args_is_help=True,
+)
+
+
+@app.command(
+    "decide",
+    epilog="[bold]Examples[/bold]\n\n  canbao bench decide\n\n"
+    "  canbao bench decide --cases 200 --cli-cases 200\n\n"
+    "  canbao bench decide --write   (update docs/benchmarks.md)\n\n"
+    "[bold]Exit codes[/bold]: 0 measured; 1 the scenario files are missing or the command "
+    "line did not answer every case.",
+)
+def decide(
+    cases: Annotated[
+        int, typer.Option(min=1, help="Cases decided in process (per path).")
+    ] = 20_000,
+    cli_cases: Annotated[
+        int, typer.Option(min=1, help="Cases in the JSON list fed to one canbao decide.")
+    ] = 10_000,
+    write: Annotated[bool, typer.Option("--write", help="Update the benchmarks document.")] = False,
+    doc: Annotated[Path, typer.Option(help="The benchmarks document --write updates.")] = bench.ROOT
+    / "docs"
+    / "benchmarks.md",
+) -> None:
+    """Decisions per second over the scenario mix.
+
+    The mix: the well-formed cases of tests/rules/*/*.json and examples/, cycled. In process
+    through the contract and through the engine alone (facts built beforehand), and through
+    the command line.
+    """
+    report = bench.bench_decide(cases, cli_cases)
+    size = bench.machine()
+    table = Table(
+        title=f"canbao bench decide — {size['nproc']} processors, {size['memory']}, "
+        f"mix of {report.mix} cases"
+    )
+    table.add_column("measure")
+    for column in ("cases", "seconds", "decisions/s"):
+        table.add_column(column, justify="right")
+    for row in bench.rows(report):
+        table.add_row(*row)
+    Console(width=120).print(table)
+    if write:
+        bench.write(doc, bench.markdown(report, datetime.date.today(), size))
+        Console(width=120).print(f"written: {doc}")

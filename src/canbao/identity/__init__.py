@@ -1,1 +1,0 @@
-"""Identity numbers: Chinese resident identity numbers and related permits."""
