@@ -9,6 +9,7 @@ import typer
 
 from canbao.certno import is_region_code
 from canbao.cli.output import EXIT_CODES, FAILURE, OK, fail, print_json
+from canbao.contract.fields import MAX_YEAR, MIN_YEAR
 from canbao.policy import Policy, load_policy
 
 app = typer.Typer(
@@ -24,7 +25,14 @@ Region = Annotated[
     typer.Argument(help="6-digit region code (GB/T 2260; 520190 贵安新区).", show_default=False),
 ]
 Year = Annotated[
-    int, typer.Argument(metavar="YEAR", help="Enrollment year (参保年度).", show_default=False)
+    int,
+    typer.Argument(
+        metavar="YEAR",
+        help=f"Enrollment year (参保年度), {MIN_YEAR}–{MAX_YEAR}.",
+        show_default=False,
+        min=MIN_YEAR,
+        max=MAX_YEAR,
+    ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 
