@@ -8,6 +8,7 @@ Chinese reason; ``contract.errors`` turns them into ``FieldError``s.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -60,7 +61,15 @@ def _shown(value: Any) -> str:
 def _day(value: Any) -> date:
     if value is None:
         raise _missing()
-    if isinstance(value, str) and len(value) == 10 and _DATE.fullmatch(value):
+    if isinstance(value, str) and len(value) == 10:
+        return _parse_day(value)
+    raise _fail("invalid_date", f"应为 YYYY-MM-DD 格式的有效日期，得到 {_shown(value)}")
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse_day(value: str) -> date:
+    """A YYYY-MM-DD string as a date (cases repeat the same days: the answer is cached)."""
+    if _DATE.fullmatch(value):
         try:
             day = date.fromisoformat(value)
         except ValueError:
@@ -136,7 +145,14 @@ def _money(value: Any) -> Decimal:
 def _region(value: Any) -> str:
     if value is None:
         raise _missing()
-    if not isinstance(value, str) or not _REGION.fullmatch(value):
+    if isinstance(value, str) and len(value) == 6:
+        return _check_region(value)
+    raise _fail("invalid_region", f"应为6位医保区划代码，得到 {_shown(value)}")
+
+
+@functools.lru_cache(maxsize=8192)
+def _check_region(value: str) -> str:
+    if not _REGION.fullmatch(value):
         raise _fail("invalid_region", f"应为6位医保区划代码，得到 {_shown(value)}")
     if not is_region_code(value) and value not in load_policy().regions:
         raise _fail("unknown_region", f"{value} 不是 GB/T 2260 行政区划代码（贵安新区用 520190）")

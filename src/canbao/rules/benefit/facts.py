@@ -1,4 +1,4 @@
-"""The facts of a ``benefit_start`` case and how they are read from JSON (SPEC section 6).
+"""The facts of a ``benefit_start`` case (SPEC section 6); ``contract.cases`` reads them from JSON.
 
 ``year`` is the enrollment year (参保年度) the case asks about: its policy applies, and a
 payment belongs to it when made in its collection (before January 1, B1) or during it. Only a
@@ -100,8 +100,8 @@ class BenefitFacts:
 
     @property
     def paid(self) -> date:
-        """The payment date, or the hardship flag date that stands for it (B12). ``read``
-        requires one of them; the year's first day only completes the type."""
+        """The payment date, or the hardship flag date that stands for it (B12). The
+        contract requires one of them; the year's first day only completes the type."""
         return self.paid_on or self.hardship_flagged_on or self.year_start
 
     @property
