@@ -156,6 +156,9 @@ def _check_type(kind: str, raw: Any) -> list[str]:
         return _check_subsidy(raw)
     if kind == "region":
         return [] if isinstance(raw, str) else [f"expected a region code, got {raw!r}"]
+    if kind == "texts":
+        ok = isinstance(raw, list) and all(isinstance(x, str) and x for x in raw)
+        return [] if ok else [f"expected a list of texts, got {raw!r}"]
     if kind == "document":
         return [] if isinstance(raw, str) and raw else [f"expected a document number, got {raw!r}"]
     return [f"unknown type {kind!r} in schema"]

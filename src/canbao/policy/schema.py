@@ -58,6 +58,12 @@ KEYS: dict[str, KeySpec] = {
     "eligibility.scope_reference": KeySpec("document", "-", "参保范围未尽事宜所依据的文件"),
     "eligibility.local_area": KeySpec("region", "-", "参保范围所称“本市”的区划"),
     "mid_year.enrollees": KeySpec("proofs", "-", "中途参保人员及其证明材料"),
+    "eligibility.employee_scheme_proofs": KeySpec(
+        "texts", "-", "职工医保参保人参加居民医保须提供的证明"
+    ),
+    "registration.registry_match_proofs": KeySpec(
+        "texts", "-", "参保登记须与公安户籍一致的信息"
+    ),
     "registration.registry_match_exempt": KeySpec(
         "categories", "-", "姓名、身份信息须与公安户籍一致，以下人员除外"
     ),

@@ -31,8 +31,6 @@ from canbao.policy import Params, Policy
 from canbao.rules.outcome import Outcome
 
 KIND = "eligibility"
-EMPLOYEE_SCHEME_PROOF = "职工医保停保相关证明"
-REGISTRY_PROOF = "与公安户籍一致的姓名和身份证件"
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,7 @@ def decide(facts: EligibilityFacts, policy: Policy) -> Decision:
     params = Params(policy, facts.region, facts.year)
     out = Outcome(KIND, params)
     place = policy.region_name(facts.region)
-    blocked = _employee_scheme(facts, out) or _registry(facts, params, out)
+    blocked = _employee_scheme(facts, params, out) or _registry(facts, params, out)
     if blocked is not None:
         return blocked
     student = _student_place(facts, params, out)
@@ -119,14 +117,17 @@ def decide(facts: EligibilityFacts, policy: Policy) -> Decision:
     return _timing(facts, params, out, answer)
 
 
-def _employee_scheme(facts: EligibilityFacts, out: Outcome) -> Decision | None:
-    """E3: in the employee scheme, or employed with a labour contract → not here."""
+def _employee_scheme(facts: EligibilityFacts, params: Params, out: Outcome) -> Decision | None:
+    """E3: in the employee scheme, or employed with a labour contract → not here; the proof
+    that the employee insurance stopped, where the region names one."""
     if not (facts.in_employee_scheme or facts.employed):
         return None
     out.apply("E3")
     if facts.in_employee_scheme:
-        text = "职工医保参保人不能重复参加居民医保，如需参保须提供职工医保停保相关证明。"
-        proofs = [EMPLOYEE_SCHEME_PROOF]
+        proofs = list(params.get("eligibility.employee_scheme_proofs") or [])
+        text = "职工医保参保人不能重复参加居民医保" + (
+            f"，如需参保须提供{'、'.join(proofs)}。" if proofs else "。"
+        )
     else:
         text = "与用人单位签订劳动合同的人员应参加职工医保，不参加居民医保。"
         proofs = []
@@ -151,7 +152,7 @@ def _registry(facts: EligibilityFacts, params: Params, out: Outcome) -> Decision
         basis=None,
         bases=[],
         mid_year_allowed=None,
-        required_proofs=[REGISTRY_PROOF],
+        required_proofs=list(params.get("registration.registry_match_proofs") or []),
     )
 
 
