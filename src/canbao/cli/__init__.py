@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from canbao import __version__
-from canbao.cli import bench, decide, idcheck, policy
+from canbao.cli import bench, decide, idcheck, policy, registry
 from canbao.cli.output import EXIT_CODES
 
 app = typer.Typer(
@@ -56,6 +56,8 @@ app.command("decide", epilog=decide.EPILOG)(decide.decide)
 app.command("idcheck", epilog=idcheck.EPILOG)(idcheck.idcheck)
 app.add_typer(policy.app, name="policy")
 app.add_typer(bench.app, name="bench")
+app.add_typer(registry.db, name="db")
+app.add_typer(registry.person, name="person")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,286 @@
+"""The registry's tables (SQLAlchemy Core), national field names and codes (SPEC section 2, 7).
+
+Temporal design (docs/adr/0006-registry-history.md): nothing is updated in place or deleted.
+Every change is one row of ``change_log`` (who, when, why: the rule ids and citations of the
+decision, and the file row it came from). What a person or an enrollment relation *is* lives
+in identity tables written once (``person``, ``certificate``, ``enrollment``); what it *was*
+at a date lives in version tables (``person_version``, ``enrollment_version``), each version
+valid from a business date (``valid_from``) until the next. The state as of a date is the
+latest version valid on it; the current state is the state as of today.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Money = Numeric(12, 2, asdecimal=True)
+Code = String(8)
+Region = String(6)
+
+
+def _change() -> Column[int]:
+    return Column("change_id", ForeignKey("change_log.id"), nullable=False, index=True)
+
+
+#: One row per change: the audit trail (W12) and the decision behind it.
+change_log = Table(
+    "change_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("psn_chg_type", Code, nullable=True),
+    Column("psn_no", String(32), nullable=True, index=True),
+    Column("reason", Text, nullable=False, default=""),
+    Column("rules", JSON, nullable=False, default=list),
+    Column("citations", JSON, nullable=False, default=list),
+    Column("decision", JSON, nullable=True),
+    Column("source_file", String(255), nullable=True),
+    Column("source_row", Integer, nullable=True),
+    # A request repeated with the same key (a re-imported file row, an API idempotency key)
+    # finds this change instead of making another.
+    Column("request_key", String(128), nullable=True, unique=True),
+)
+
+person = Table(
+    "person",
+    metadata,
+    Column("psn_no", String(32), primary_key=True),
+    _change(),
+)
+
+#: One person per normalised certificate (type + number): enforced here (ADR 0007).
+certificate = Table(
+    "certificate",
+    metadata,
+    Column("psn_cert_type", Code, primary_key=True),
+    Column("certno", String(32), primary_key=True),
+    Column("psn_no", ForeignKey("person.psn_no"), nullable=False, index=True),
+    _change(),
+)
+
+person_version = Table(
+    "person_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("psn_no", ForeignKey("person.psn_no"), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    _change(),
+    Column("psn_name", String(64), nullable=False),
+    Column("gend", Code, nullable=False),
+    Column("brdy", Date, nullable=True),
+    Column("naty", Code, nullable=True),
+    Column("hukou_admdvs", Region, nullable=True),
+    Column("resd_admdvs", Region, nullable=True),
+    Column("tel", String(32), nullable=True),
+    Column("bank_acct", String(64), nullable=True),
+    Column("alive", Boolean, nullable=False, default=True),
+    Column("death_date", Date, nullable=True),
+    Column("under_parent_name", Boolean, nullable=False, default=False),
+    Index("ix_person_version_asof", "psn_no", "valid_from", "id"),
+)
+
+#: 参保关系: one per scheme and region; duplicates are stored, found and resolved (D1–D8).
+enrollment = Table(
+    "enrollment",
+    metadata,
+    Column("rlts_id", String(32), primary_key=True),
+    Column("psn_no", ForeignKey("person.psn_no"), nullable=False, index=True),
+    Column("insutype", Code, nullable=False),
+    Column("insuplc_admdvs", Region, nullable=False, index=True),
+    _change(),
+)
+
+enrollment_version = Table(
+    "enrollment_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rlts_id", ForeignKey("enrollment.rlts_id"), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    _change(),
+    Column("psn_type", Code, nullable=False),
+    Column("psn_insu_stas", Code, nullable=False),
+    Column("psn_clct_stas", Code, nullable=False),
+    Column("psn_insu_date", Date, nullable=False),
+    Column("paus_insu_date", Date, nullable=True),
+    Column("unit_id", ForeignKey("unit.unit_id"), nullable=True),
+    Column("household_id", ForeignKey("household.household_id"), nullable=True),
+    Index("ix_enrollment_version_asof", "rlts_id", "valid_from", "id"),
+)
+
+#: 资助参保身份 with their validity, as the departments' lists give them (W3, K7).
+hardship_identity = Table(
+    "hardship_identity",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("psn_no", ForeignKey("person.psn_no"), nullable=False, index=True),
+    Column("identity", String(40), nullable=False),
+    Column("begin", Date, nullable=False),
+    Column("end", Date, nullable=True),
+    Column("department", String(32), nullable=False),
+    _change(),
+)
+
+#: Enrollment units: schools (W4), employers, villages (collective accounts, K3).
+unit = Table(
+    "unit",
+    metadata,
+    Column("unit_id", String(32), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("admdvs", Region, nullable=False),
+    _change(),
+)
+
+collective_account = Table(
+    "collective_account",
+    metadata,
+    Column("account_id", String(32), primary_key=True),
+    Column("unit_id", ForeignKey("unit.unit_id"), nullable=False),
+    Column("bank_acct", String(64), nullable=False),
+    _change(),
+)
+
+household = Table(
+    "household",
+    metadata,
+    Column("household_id", String(32), primary_key=True),
+    Column("admdvs", Region, nullable=False),
+    Column("bank_acct", String(64), nullable=True),
+    Column("account_id", ForeignKey("collective_account.account_id"), nullable=True),
+    _change(),
+)
+
+household_member = Table(
+    "household_member",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("household_id", ForeignKey("household.household_id"), nullable=False, index=True),
+    Column("psn_no", ForeignKey("person.psn_no"), nullable=False, index=True),
+    Column("joined_on", Date, nullable=False),
+    Column("left_on", Date, nullable=True),
+    _change(),
+)
+
+#: 应征数据: what the tax bureau is asked to collect (W2, K1, C6).
+tax_batch = Table(
+    "tax_batch",
+    metadata,
+    Column("batch_id", String(32), primary_key=True),
+    Column("admdvs", Region, nullable=False),
+    Column("year", Integer, nullable=False),
+    _change(),
+)
+
+assessment = Table(
+    "assessment",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rlts_id", ForeignKey("enrollment.rlts_id"), nullable=False),
+    Column("psn_no", ForeignKey("person.psn_no"), nullable=False, index=True),
+    Column("year", Integer, nullable=False),
+    Column("standard", Money, nullable=False),
+    Column("subsidy", Money, nullable=False),
+    Column("payable", Money, nullable=False),
+    Column("subsidy_identity", String(40), nullable=True),
+    Column("declaration", String(8), nullable=False),
+    Column("batch_id", ForeignKey("tax_batch.batch_id"), nullable=True, index=True),
+    _change(),
+    UniqueConstraint("rlts_id", "year", name="uq_assessment_rlts_id_year"),
+)
+
+subsidy_line = Table(
+    "subsidy_line",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("assessment_id", ForeignKey("assessment.id"), nullable=False, index=True),
+    Column("source", String(40), nullable=False),
+    Column("amount", Money, nullable=True),
+)
+
+#: 扣费反馈 and payments by any channel (clct_way, K4): paid, resend or abandoned (K1).
+payment = Table(
+    "payment",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("assessment_id", ForeignKey("assessment.id"), nullable=False, index=True),
+    Column("result", String(16), nullable=False),
+    Column("paid_amount", Money, nullable=False),
+    Column("paid_on", Date, nullable=True),
+    Column("clct_way", Code, nullable=False),
+    Column("failure_reason", Text, nullable=True),
+    _change(),
+)
+
+refund_case = Table(
+    "refund_case",
+    metadata,
+    Column("case_id", String(32), primary_key=True),
+    Column("psn_no", ForeignKey("person.psn_no"), nullable=False, index=True),
+    Column("rlts_id", ForeignKey("enrollment.rlts_id"), nullable=True),
+    Column("year", Integer, nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("paid_amount", Money, nullable=False),
+    Column("applied_on", Date, nullable=False),
+    Column("event_on", Date, nullable=False),
+    Column("amount", Money, nullable=True),
+    Column("channel", String(64), nullable=True),
+    _change(),
+)
+
+#: The refund paid, through the channel the decision named (F3), after a reviewer confirmed.
+refund_payment = Table(
+    "refund_payment",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", ForeignKey("refund_case.case_id"), nullable=False, unique=True),
+    Column("amount", Money, nullable=False),
+    Column("channel", String(64), nullable=False),
+    Column("paid_on", Date, nullable=False),
+    _change(),
+)
+
+#: A reviewer's word on a proposal (maker-checker): refunds, subsidies, duplicate resolutions.
+review = Table(
+    "review",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subject", String(16), nullable=False),
+    Column("subject_id", String(32), nullable=False, index=True),
+    Column("confirmed", Boolean, nullable=False),
+    _change(),
+)
+
+duplicate_case = Table(
+    "duplicate_case",
+    metadata,
+    Column("case_id", String(32), primary_key=True),
+    Column("psn_no", ForeignKey("person.psn_no"), nullable=False, index=True),
+    Column("records", JSON, nullable=False),
+    _change(),
+)

@@ -1,0 +1,86 @@
+"""What a clerk registers (登记表: 新参保, 变更, 停保) and what the registry answers (W1).
+
+Plain values: the services (``canbao.services.registry``) store them and decide with the
+policy engine; the files adapter reads them from the departments' forms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from canbao.domain.decision import Decision
+
+#: 人员变更类型 psn_chg_type (SPEC section 2) of the form's 登记类型.
+NEW, STOP, BASIC_INFO, ENROLLMENT_INFO = "11", "21", "35", "36"
+
+#: 人员类别 psn_type codes of residents (SPEC section 2) → the engine's categories.
+PSN_TYPE_CATEGORIES: dict[str, str] = {
+    "1401": "newborn",
+    "1402": "preschool",
+    "1403": "school_student",
+    "1404": "college_student",
+}
+RESIDENT_ADULT = "1501"
+
+
+@dataclass(frozen=True)
+class Registration:
+    """One registration, change or stop, as the form gives it.
+
+    Attributes:
+      chg_type: 登记类型: NEW (新参保), BASIC_INFO or ENROLLMENT_INFO (变更), STOP (停保).
+      psn_cert_type, certno: the certificate (``certno`` normalised, 18 characters); a newborn
+        or a foreigner without a number yet (E6) has None.
+      psn_name, gend, brdy, tel, bank_acct: the person's data as the form gives it.
+      insuplc_admdvs: 参保属地, the region of the enrollment.
+      psn_type: 人员类别 (1401 新生儿 … 1501 普通居民).
+      accepted_on: 受理时间: deadlines are checked against it, not against the import day.
+      hukou_admdvs, resd_admdvs: household registration and residence, where known.
+      categories, identities: the engine's person categories and hardship identities.
+      proofs: the proofs the person brought (mid-year enrollment, E4).
+      stop_reason: 停保原因 (a refund reason code of SPEC section 6, or ``other``).
+      office_admdvs: the office that handled it (全市通办, K5); default the enrollment region.
+      under_parent_name: a newborn registered under a parent's name (B5).
+      year: the enrollment year, when the form says it (its title) or the clerk sets it.
+    """
+
+    chg_type: str
+    psn_name: str
+    insuplc_admdvs: str
+    accepted_on: date
+    psn_type: str = RESIDENT_ADULT
+    psn_cert_type: str = "01"
+    certno: str | None = None
+    gend: str = "0"
+    brdy: date | None = None
+    tel: str | None = None
+    bank_acct: str | None = None
+    hukou_admdvs: str | None = None
+    resd_admdvs: str | None = None
+    categories: frozenset[str] = frozenset()
+    identities: frozenset[str] = frozenset()
+    proofs: frozenset[str] = frozenset()
+    stop_reason: str | None = None
+    office_admdvs: str | None = None
+    under_parent_name: bool = False
+    year: int | None = None
+
+    @property
+    def engine_categories(self) -> frozenset[str]:
+        """The categories the engine reads: those given plus the one of ``psn_type``."""
+        extra = PSN_TYPE_CATEGORIES.get(self.psn_type)
+        return self.categories | {extra} if extra else self.categories
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a registration did: ``accepted`` (a change was recorded), ``unchanged`` (it was
+    there already), or ``refused`` (with the decision and the reason a clerk reads)."""
+
+    status: str
+    reason: str
+    psn_no: str | None = None
+    rlts_id: str | None = None
+    change_id: int | None = None
+    decisions: tuple[Decision, ...] = field(default=())
