@@ -133,17 +133,23 @@ enrollment_version = Table(
     Index("ix_enrollment_version_asof", "rlts_id", "valid_from", "id"),
 )
 
-#: 资助参保身份 with their validity, as the departments' lists give them (W3, K7).
+#: 资助参保身份 with their validity, as the departments' monthly lists give them (W3, K7). Each
+#: row is a version of one identity (person, identity, ``begin``): 新增 appends it open, 减员
+#: appends it again with its ``end`` (the last day it holds); the latest row is its state. A
+#: version counts for funding once a reviewer other than its proposer confirmed it (``review``).
 hardship_identity = Table(
     "hardship_identity",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("psn_no", ForeignKey("person.psn_no"), nullable=False, index=True),
+    Column("psn_no", ForeignKey("person.psn_no"), nullable=False),
     Column("identity", String(40), nullable=False),
     Column("begin", Date, nullable=False),
     Column("end", Date, nullable=True),
     Column("department", String(32), nullable=False),
+    Column("list_month", String(7), nullable=False, index=True),
+    Column("benefit_start", Date, nullable=True),
     _change(),
+    Index("ix_hardship_identity_asof", "psn_no", "identity", "begin", "id"),
 )
 
 #: Enrollment units: schools (W4), employers, villages (collective accounts, K3).
@@ -237,6 +243,8 @@ payment = Table(
     _change(),
 )
 
+#: 退费申请 with the engine's decision (F1–F6); confirmed and paid are events (review,
+#: refund_payment), not columns.
 refund_case = Table(
     "refund_case",
     metadata,
@@ -244,12 +252,18 @@ refund_case = Table(
     Column("psn_no", ForeignKey("person.psn_no"), nullable=False, index=True),
     Column("rlts_id", ForeignKey("enrollment.rlts_id"), nullable=True),
     Column("year", Integer, nullable=False),
+    Column("insutype", Code, nullable=False),
     Column("reason", String(32), nullable=False),
     Column("paid_amount", Money, nullable=False),
+    Column("paid_on", Date, nullable=False),
     Column("applied_on", Date, nullable=False),
     Column("event_on", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("eligible", Boolean, nullable=True),
     Column("amount", Money, nullable=True),
+    Column("terminate", Boolean, nullable=True),
     Column("channel", String(64), nullable=True),
+    Column("channel_region", Region, nullable=True),
     _change(),
 )
 
@@ -261,6 +275,7 @@ refund_payment = Table(
     Column("case_id", ForeignKey("refund_case.case_id"), nullable=False, unique=True),
     Column("amount", Money, nullable=False),
     Column("channel", String(64), nullable=False),
+    Column("channel_region", Region, nullable=True),
     Column("paid_on", Date, nullable=False),
     _change(),
 )
@@ -271,9 +286,10 @@ review = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("subject", String(16), nullable=False),
-    Column("subject_id", String(32), nullable=False, index=True),
+    Column("subject_id", String(32), nullable=False),
     Column("confirmed", Boolean, nullable=False),
     _change(),
+    UniqueConstraint("subject", "subject_id", name="uq_review_subject_subject_id"),
 )
 
 duplicate_case = Table(

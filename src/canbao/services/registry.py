@@ -363,6 +363,17 @@ def _eligibility(
     return decide_facts(eligibility.KIND, facts, policy)
 
 
+def identities_as_of(connection: Connection, psn_no: str, day: date) -> list[RowMapping]:
+    """The person's hardship identities holding on ``day``: each identity (person, identity,
+    begin) is in its latest version (a 减员 appends the version with its end, ADR 0006)."""
+    h = t.hardship_identity
+    rows = connection.execute(
+        select(h).where(h.c.psn_no == psn_no, h.c.begin <= day).order_by(h.c.begin, h.c.id)
+    ).mappings()
+    latest = {(r["identity"], r["begin"]): r for r in rows}
+    return [r for r in latest.values() if r["end"] is None or r["end"] >= day]
+
+
 # --- status (1101) ---------------------------------------------------------------------------
 
 
@@ -380,10 +391,6 @@ def status(connection: Connection, psn_no: str, as_of: date) -> dict[str, Any] |
     age = None
     if brdy is not None:
         age = as_of.year - brdy.year - ((as_of.month, as_of.day) < (brdy.month, brdy.day))
-    h = t.hardship_identity
-    identities = connection.execute(
-        select(h).where(h.c.psn_no == psn_no, h.c.begin <= as_of).order_by(h.c.begin, h.c.id)
-    ).mappings()
     return {
         "baseinfo": {
             "psn_no": psn_no,
@@ -420,8 +427,7 @@ def status(connection: Connection, psn_no: str, as_of: date) -> dict[str, Any] |
                 "begntime": row["begin"].isoformat(),
                 "endtime": row["end"].isoformat() if row["end"] else "",
             }
-            for row in identities
-            if row["end"] is None or row["end"] >= as_of
+            for row in identities_as_of(connection, psn_no, as_of)
         ],
     }
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 13:28:46.616088
+Create Date: 2026-11-23 13:39:19.287124
 """
 
 from __future__ import annotations
@@ -62,10 +62,10 @@ def upgrade() -> None:
             ["change_id"], ["change_log.id"], name=op.f("fk_review_change_id_change_log")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_review")),
+        sa.UniqueConstraint("subject", "subject_id", name="uq_review_subject_subject_id"),
     )
     with op.batch_alter_table("review", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_review_change_id"), ["change_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_review_subject_id"), ["subject_id"], unique=False)
 
     op.create_table(
         "tax_batch",
@@ -185,6 +185,8 @@ def upgrade() -> None:
         sa.Column("begin", sa.Date(), nullable=False),
         sa.Column("end", sa.Date(), nullable=True),
         sa.Column("department", sa.String(length=32), nullable=False),
+        sa.Column("list_month", sa.String(length=7), nullable=False),
+        sa.Column("benefit_start", sa.Date(), nullable=True),
         sa.Column("change_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["change_id"], ["change_log.id"], name=op.f("fk_hardship_identity_change_id_change_log")
@@ -196,9 +198,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("hardship_identity", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_hardship_identity_asof", ["psn_no", "identity", "begin", "id"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_hardship_identity_change_id"), ["change_id"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_hardship_identity_psn_no"), ["psn_no"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_hardship_identity_list_month"), ["list_month"], unique=False
+        )
 
     op.create_table(
         "person_version",
@@ -292,12 +299,18 @@ def upgrade() -> None:
         sa.Column("psn_no", sa.String(length=32), nullable=False),
         sa.Column("rlts_id", sa.String(length=32), nullable=True),
         sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("insutype", sa.String(length=8), nullable=False),
         sa.Column("reason", sa.String(length=32), nullable=False),
         sa.Column("paid_amount", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("paid_on", sa.Date(), nullable=False),
         sa.Column("applied_on", sa.Date(), nullable=False),
         sa.Column("event_on", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("eligible", sa.Boolean(), nullable=True),
         sa.Column("amount", sa.Numeric(precision=12, scale=2), nullable=True),
+        sa.Column("terminate", sa.Boolean(), nullable=True),
         sa.Column("channel", sa.String(length=64), nullable=True),
+        sa.Column("channel_region", sa.String(length=6), nullable=True),
         sa.Column("change_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["change_id"], ["change_log.id"], name=op.f("fk_refund_case_change_id_change_log")
@@ -415,6 +428,7 @@ def upgrade() -> None:
         sa.Column("case_id", sa.String(length=32), nullable=False),
         sa.Column("amount", sa.Numeric(precision=12, scale=2), nullable=False),
         sa.Column("channel", sa.String(length=64), nullable=False),
+        sa.Column("channel_region", sa.String(length=6), nullable=True),
         sa.Column("paid_on", sa.Date(), nullable=False),
         sa.Column("change_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -499,8 +513,9 @@ def downgrade() -> None:
 
     op.drop_table("person_version")
     with op.batch_alter_table("hardship_identity", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_hardship_identity_psn_no"))
+        batch_op.drop_index(batch_op.f("ix_hardship_identity_list_month"))
         batch_op.drop_index(batch_op.f("ix_hardship_identity_change_id"))
+        batch_op.drop_index("ix_hardship_identity_asof")
 
     op.drop_table("hardship_identity")
     with op.batch_alter_table("enrollment", schema=None) as batch_op:
@@ -532,7 +547,6 @@ def downgrade() -> None:
 
     op.drop_table("tax_batch")
     with op.batch_alter_table("review", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_review_subject_id"))
         batch_op.drop_index(batch_op.f("ix_review_change_id"))
 
     op.drop_table("review")

@@ -1,0 +1,710 @@
+"""Hardship lists (W3, K7): the departments' monthly lists, identities with validity, the
+benefits of hardship residents registered first (B12), the subsidy (C3, C4) and the funding
+requests per fund from the confirmed list.
+
+A list row is matched to a person by ID number. 新增 appends an identity valid from the row's
+date; 减员 appends the identity again with that date as its ``end`` (the last day it holds):
+nothing is updated (ADR 0006), and an identity's state as of a date is its latest version. A
+version proposed by one clerk counts for funding once another confirmed it (maker-checker,
+``services.review``). Each accepted row is one change whose request key is the row's content, so
+that importing the same list again changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, RowMapping, insert, select
+
+from canbao.adapters import tables as t
+from canbao.adapters.database import UnitOfWork
+from canbao.certno import check_certno
+from canbao.domain.codes import FUNDING_SOURCES, IDENTITIES, Scheme
+from canbao.domain.decision import Decision, Status
+from canbao.domain.money import ZERO, money
+from canbao.policy import Params, Policy, load_policy
+from canbao.rules import benefit, contribution
+from canbao.rules.decide import decide_facts
+from canbao.rules.registration import enrollment_year
+from canbao.services.registry import (
+    NORMAL,
+    RESIDENT,
+    enrollments_as_of,
+    find_person,
+    identities_as_of,
+    person_as_of,
+)
+from canbao.services.review import Refused, confirm, proposer, reviewed
+
+SUBJECT = "hardship"
+ID_CARD = "01"
+
+#: The departments that send lists (K7): code → name.
+DEPARTMENTS: dict[str, str] = {
+    "civil_affairs": "民政",
+    "rural_revitalization": "乡村振兴",
+    "disabled_persons_federation": "残联",
+    "veterans_affairs": "退役军人",
+    "health": "卫健",
+}
+ADD, REMOVE = "add", "remove"
+CHANGES = {"新增": ADD, "减员": REMOVE, ADD: ADD, REMOVE: REMOVE}
+
+#: Header text (Chinese form or national field name) → canonical column.
+COLUMNS: dict[str, str] = {
+    "姓名": "psn_name",
+    "psn_name": "psn_name",
+    "身份证号码": "certno",
+    "公民身份号码": "certno",
+    "certno": "certno",
+    "身份类别": "identity",
+    "psn_idet_type": "identity",
+    "identity": "identity",
+    "变动类型": "change",
+    "change": "change",
+    "认定日期": "date",
+    "生效日期": "date",
+    "date": "date",
+}
+HEADERS = {
+    "psn_name": "姓名",
+    "certno": "身份证号码",
+    "identity": "身份类别",
+    "change": "变动类型",
+    "date": "认定日期/生效日期",
+}
+IDENTITY_CODES = {name: code for code, name in IDENTITIES.items()} | {c: c for c in IDENTITIES}
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One row of a list: the clerk's row number and its cells by canonical column."""
+
+    number: int
+    cells: Mapping[str, str]
+
+
+@dataclass
+class ImportReport:
+    """``{"accepted", "unchanged", "rejected": [{"row", "column", "code", "reason"}]}``."""
+
+    accepted: int = 0
+    unchanged: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+    def reject(self, row: int, column: str, code: str, reason: str) -> None:
+        self.rejected.append(
+            {"row": row, "column": HEADERS[column], "code": code, "reason": reason}
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "unchanged": self.unchanged, "rejected": self.rejected}
+
+
+# --- import ----------------------------------------------------------------------------------
+
+
+def import_hardship_list(
+    uow: UnitOfWork,
+    path_or_rows: Path | str | Sequence[Mapping[str, Any]],
+    department: str,
+    month: str,
+    policy: Policy | None = None,
+) -> ImportReport:
+    """Import a department's monthly list (K7): every good row is kept, every bad one reported."""
+    policy = policy or load_policy()
+    dept = _department(department)
+    _month(month)
+    rows = (
+        read_list(Path(path_or_rows))
+        if isinstance(path_or_rows, (str, Path))
+        else _given_rows(path_or_rows)
+    )
+    report = ImportReport()
+    for row in rows:
+        _import_row(uow, row, dept, month, policy, report)
+    return report
+
+
+def _department(department: str) -> str:
+    by_name = {name: code for code, name in DEPARTMENTS.items()}
+    code = by_name.get(department, department)
+    if code not in DEPARTMENTS:
+        raise Refused(
+            f"部门 {department!r} 不是提供困难人员名单的部门（{'、'.join(DEPARTMENTS.values())}）。"
+        )
+    return code
+
+
+def _month(month: str) -> date:
+    try:
+        return datetime.strptime(month, "%Y-%m").date()
+    except ValueError:
+        raise Refused(f"名单月份应为 YYYY-MM，得到 {month!r}。") from None
+
+
+def _import_row(
+    uow: UnitOfWork, row: ListRow, dept: str, month: str, policy: Policy, report: ImportReport
+) -> None:
+    parsed = _parse(row, report)
+    if parsed is None:
+        return
+    certno, identity, change, day = parsed
+    key = (
+        "hardship:"
+        + hashlib.sha256(
+            "|".join((dept, month, certno, identity, change, day.isoformat())).encode()
+        ).hexdigest()[:40]
+    )
+    if uow.seen(key) is not None:
+        report.unchanged += 1
+        return
+    connection = uow.connection
+    psn_no = find_person(connection, ID_CARD, certno)
+    if psn_no is None:
+        report.reject(row.number, "certno", "unmatched", "登记库中没有该身份证号码的人员。")
+        return
+    name = row.cells.get("psn_name", "").strip()
+    person = person_as_of(connection, psn_no, date.max)
+    if name and person is not None and person["psn_name"] != name:
+        report.reject(
+            row.number,
+            "psn_name",
+            "name_mismatch",
+            f"姓名与登记库不符（登记库：{person['psn_name']}）。",
+        )
+        return
+    current = _latest(connection, psn_no, identity)
+    if change == ADD:
+        if current is not None and current["end"] is None:
+            report.unchanged += 1
+            return
+        _add(uow, row, psn_no, identity, dept, month, day, key, person, policy)
+    else:
+        if current is None:
+            report.reject(
+                row.number,
+                "identity",
+                "not_listed",
+                f"该人员没有{IDENTITIES[identity]}身份，无法减员。",
+            )
+            return
+        if current["end"] is not None:
+            report.unchanged += 1
+            return
+        if day < current["begin"]:
+            report.reject(
+                row.number,
+                "date",
+                "before_begin",
+                f"减员日期早于该身份的认定日期{current['begin']}。",
+            )
+            return
+        change_id = uow.record(
+            "hardship_remove",
+            psn_no=psn_no,
+            reason=f"{DEPARTMENTS[dept]}{month}名单减员：{IDENTITIES[identity]}，{day}止",
+            decisions=_ended(connection, psn_no, identity, current["begin"], day, person, policy),
+            row=row.number,
+            request_key=key,
+        )
+        _insert(uow, psn_no, identity, current["begin"], day, dept, month, None, change_id)
+    report.accepted += 1
+
+
+def _add(
+    uow: UnitOfWork,
+    row: ListRow,
+    psn_no: str,
+    identity: str,
+    dept: str,
+    month: str,
+    day: date,
+    key: str,
+    person: RowMapping | None,
+    policy: Policy,
+) -> None:
+    """新增: the identity from its date; the subsidy it gives (C3) and, where hardship residents
+    are registered first (B12), the day benefits start, decided and recorded with it."""
+    connection = uow.connection
+    relation = _resident_relation(connection, psn_no, day)
+    decisions: list[Decision] = []
+    starts: date | None = None
+    if relation is not None:
+        region = relation["insuplc_admdvs"]
+        year = enrollment_year(policy, region, day)
+        identities = frozenset(open_identities(connection, psn_no, day)) | {identity}
+        decisions.append(_contribution(region, year, identities, person, policy))
+        if Params(policy, region, year).get("benefit.hardship_register_first"):
+            started = _benefit(relation, year, identities, person, day, policy)
+            decisions.append(started)
+            if started.status is Status.DECIDED:
+                starts = started.answer.get("benefit_start")
+    change_id = uow.record(
+        "hardship_add",
+        psn_no=psn_no,
+        reason=f"{DEPARTMENTS[dept]}{month}名单新增：{IDENTITIES[identity]}，{day}起",
+        decisions=tuple(decisions),
+        row=row.number,
+        request_key=key,
+    )
+    _insert(uow, psn_no, identity, day, None, dept, month, starts, change_id)
+
+
+def _ended(
+    connection: Connection,
+    psn_no: str,
+    identity: str,
+    begin: date,
+    day: date,
+    person: RowMapping | None,
+    policy: Policy,
+) -> tuple[Decision, ...]:
+    """B12 where hardship residents are registered first: no longer one, the hardship benefit
+    standard stops from the next month (the engine says from when)."""
+    relation = _resident_relation(connection, psn_no, day)
+    if relation is None:
+        return ()
+    year = enrollment_year(policy, relation["insuplc_admdvs"], day)
+    if not Params(policy, relation["insuplc_admdvs"], year).get("benefit.hardship_register_first"):
+        return ()
+    held = frozenset(open_identities(connection, psn_no, day)) | {identity}
+    return (_benefit(relation, year, held, person, begin, policy, ended_on=day),)
+
+
+def _insert(
+    uow: UnitOfWork,
+    psn_no: str,
+    identity: str,
+    begin: date,
+    end: date | None,
+    dept: str,
+    month: str,
+    benefit_start: date | None,
+    change_id: int,
+) -> None:
+    uow.connection.execute(
+        insert(t.hardship_identity).values(
+            psn_no=psn_no,
+            identity=identity,
+            begin=begin,
+            end=end,
+            department=dept,
+            list_month=month,
+            benefit_start=benefit_start,
+            change_id=change_id,
+        )
+    )
+
+
+def _parse(row: ListRow, report: ImportReport) -> tuple[str, str, str, date] | None:
+    cells = {k: (v or "").strip() for k, v in row.cells.items()}
+    checked = check_certno(cells.get("certno", ""))
+    if not checked.valid or checked.certno18 is None:
+        report.reject(row.number, "certno", "invalid_certno", f"身份证号码无效：{checked.reason}")
+        return None
+    identity = IDENTITY_CODES.get(cells.get("identity", ""))
+    if identity is None:
+        report.reject(
+            row.number,
+            "identity",
+            "unknown_identity",
+            f"身份类别 {cells.get('identity')!r} 不是资助参保身份。",
+        )
+        return None
+    change = CHANGES.get(cells.get("change", ""))
+    if change is None:
+        report.reject(row.number, "change", "unknown_change", "变动类型应为“新增”或“减员”。")
+        return None
+    day = _date(cells.get("date", ""))
+    if day is None:
+        report.reject(row.number, "date", "invalid_date", "日期应为 YYYY-MM-DD。")
+        return None
+    return checked.certno18, identity, change, day
+
+
+def _date(text: str) -> date | None:
+    text = text.split(" ")[0].split("T")[0]
+    for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+# --- identities as of a date -----------------------------------------------------------------
+
+
+def _latest(connection: Connection, psn_no: str, identity: str) -> RowMapping | None:
+    """The latest version of the person's most recent identity of that kind."""
+    h = t.hardship_identity
+    return (
+        connection.execute(
+            select(h)
+            .where(h.c.psn_no == psn_no, h.c.identity == identity)
+            .order_by(h.c.begin.desc(), h.c.id.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+
+
+def open_identities(connection: Connection, psn_no: str, day: date) -> set[str]:
+    return {row["identity"] for row in identities_as_of(connection, psn_no, day)}
+
+
+# --- maker-checker ---------------------------------------------------------------------------
+
+
+def confirm_hardship_list(uow: UnitOfWork, department: str, month: str) -> int:
+    """Confirm every version of a department's monthly list not yet confirmed (K7: funding is
+    requested per the confirmed list); refused for the clerk who imported it."""
+    dept = _department(department)
+    _month(month)
+    h = t.hardship_identity
+    rows = uow.connection.execute(
+        select(h.c.id, h.c.change_id).where(h.c.department == dept, h.c.list_month == month)
+    ).all()
+    done = reviewed(uow.connection, SUBJECT, [str(r.id) for r in rows])
+    waiting = {
+        str(r.id): proposer(uow.connection, r.change_id) for r in rows if str(r.id) not in done
+    }
+    what = f"{DEPARTMENTS[dept]}{month}困难人员名单"
+    if not waiting:
+        raise Refused(f"{what}没有待确认的记录。")
+    confirm(uow, SUBJECT, waiting, what)
+    return len(waiting)
+
+
+def confirmed_identities(connection: Connection, psn_no: str, first: date, last: date) -> set[str]:
+    """The identities of the person that hold on some day of [first, last], each by its latest
+    confirmed version (an unconfirmed 新增 or 减员 does not count yet)."""
+    h = t.hardship_identity
+    rows = list(
+        connection.execute(
+            select(h).where(h.c.psn_no == psn_no, h.c.begin <= last).order_by(h.c.begin, h.c.id)
+        ).mappings()
+    )
+    ok = reviewed(connection, SUBJECT, [str(r["id"]) for r in rows])
+    latest = {(r["identity"], r["begin"]): r for r in rows if str(r["id"]) in ok}
+    return {r["identity"] for r in latest.values() if r["end"] is None or r["end"] >= first}
+
+
+# --- decisions -------------------------------------------------------------------------------
+
+
+def _resident_relation(connection: Connection, psn_no: str, day: date) -> RowMapping | None:
+    """The person's resident relation in force on ``day`` (or registered later), if any."""
+    for when in (day, date.max):
+        for row in enrollments_as_of(connection, psn_no, when):
+            if row["insutype"] == RESIDENT and row["psn_insu_stas"] == NORMAL:
+                return row
+    return None
+
+
+def _contribution(
+    region: str, year: int, identities: frozenset[str], person: RowMapping | None, policy: Policy
+) -> Decision:
+    facts = contribution.ContributionFacts(
+        region=region,
+        year=year,
+        paid_on=None,
+        identities=identities,
+        district=None,
+        scheme=Scheme.RESIDENT,
+        hukou_region=person["hukou_admdvs"] if person else None,
+        employee_contribution=None,
+    )
+    return decide_facts(contribution.KIND, facts, policy)
+
+
+def _benefit(
+    relation: RowMapping,
+    year: int,
+    identities: frozenset[str],
+    person: RowMapping | None,
+    day: date,
+    policy: Policy,
+    ended_on: date | None = None,
+) -> Decision:
+    """B12: benefits from the day registration and identity flag (``day``) are both done;
+    ``ended_on``: the day the platform learnt the person is no longer a hardship resident."""
+    registered: date = relation["psn_insu_date"]
+    facts = benefit.BenefitFacts(
+        region=relation["insuplc_admdvs"],
+        year=year,
+        scheme=Scheme.RESIDENT,
+        paid_on=None,
+        registered_on=registered,
+        birth_date=person["brdy"] if person else None,
+        identities=identities,
+        categories=frozenset(),
+        history=(),
+        hukou_region=person["hukou_admdvs"] if person else None,
+        hardship_flagged_on=max(registered, day),
+        hardship_ended_on=ended_on,
+    )
+    return decide_facts(benefit.KIND, facts, policy)
+
+
+# --- funding requests ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FundingLine:
+    psn_no: str
+    psn_name: str
+    certno: str
+    region: str
+    identity: str | None
+    subsidy: Decimal
+    funding: tuple[tuple[str, Decimal], ...] | None  # None: the split is undetermined (C4)
+
+
+@dataclass(frozen=True)
+class FundingRequest:
+    """What was requested: total per funding source, the subsidies whose split the documents
+    leave undetermined, and the files written."""
+
+    totals: dict[str, Decimal]
+    undetermined: Decimal
+    persons: int
+    files: tuple[Path, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "persons": self.persons,
+            "totals": {k: str(v) for k, v in self.totals.items()},
+            "undetermined": str(self.undetermined),
+            "files": [str(p) for p in self.files],
+        }
+
+
+def funding_lines(
+    connection: Connection, region: str, year: int, policy: Policy | None = None
+) -> list[FundingLine]:
+    """The subsidy of every resident of ``region`` with a confirmed identity in ``year``."""
+    policy = policy or load_policy()
+    h = t.hardship_identity
+    psn_nos = connection.execute(
+        select(h.c.psn_no).where(h.c.begin <= date(year, 12, 31)).distinct().order_by(h.c.psn_no)
+    ).scalars()
+    found = (subsidy_line(connection, psn_no, region, year, policy) for psn_no in psn_nos)
+    return [line for line in found if line is not None]
+
+
+def subsidy_line(
+    connection: Connection, psn_no: str, region: str, year: int, policy: Policy
+) -> FundingLine | None:
+    """The person's subsidy in ``year`` as the engine decides it from the confirmed identities
+    (C3: the highest single subsidy; C4: its funding sources); None without one."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    identities = confirmed_identities(connection, psn_no, first, last)
+    relation = _relation_in(connection, psn_no, region, first, last, policy)
+    if not identities or relation is None:
+        return None
+    person = person_as_of(connection, psn_no, date.max)
+    decision = _contribution(
+        relation["insuplc_admdvs"], year, frozenset(identities), person, policy
+    )
+    subsidy = decision.answer.get("subsidy")
+    if decision.status is not Status.DECIDED or not subsidy:
+        return None
+    funding = decision.answer.get("funding")
+    cert = connection.execute(
+        select(t.certificate.c.certno).where(t.certificate.c.psn_no == psn_no)
+    ).scalar()
+    return FundingLine(
+        psn_no,
+        person["psn_name"] if person else "",
+        str(cert or ""),
+        relation["insuplc_admdvs"],
+        decision.answer.get("subsidy_identity"),
+        money(subsidy),
+        None if funding is None else tuple((f["source"], money(f["amount"])) for f in funding),
+    )
+
+
+def _relation_in(
+    connection: Connection, psn_no: str, region: str, first: date, last: date, policy: Policy
+) -> RowMapping | None:
+    """The person's resident relation in ``region`` in force on some day of the year."""
+    for row in enrollments_as_of(connection, psn_no, last):
+        if row["insutype"] != RESIDENT or not policy.within(row["insuplc_admdvs"], region):
+            continue
+        ended = row["paus_insu_date"]
+        if row["psn_insu_stas"] == NORMAL or (ended is not None and ended >= first):
+            return row
+    return None
+
+
+def funding_request(
+    connection: Connection, region: str, year: int, path: Path, policy: Policy | None = None
+) -> FundingRequest:
+    """K7: one .xlsx per funding source from the confirmed list (``<stem>-<source>.xlsx``
+    beside ``path``), one for subsidies whose split is undetermined, and ``path`` itself with
+    the totals."""
+    policy = policy or load_policy()
+    lines = funding_lines(connection, region, year, policy)
+    place = policy.region_name(region)
+    headers = ["序号", "姓名", "身份证号码", "参保地", "资助身份", "资助金额", "本资金来源金额"]
+    totals: dict[str, Decimal] = {}
+    by_source: dict[str, list[list[Any]]] = {}
+    undetermined: list[list[Any]] = []
+    for line in lines:
+        base = [
+            line.psn_name,
+            line.certno,
+            line.region,
+            _identity_name(line.identity),
+            line.subsidy,
+        ]
+        if line.funding is None:
+            undetermined.append(base)
+            continue
+        for source, amount in line.funding:
+            by_source.setdefault(source, []).append([*base, amount])
+            totals[source] = totals.get(source, ZERO) + amount
+    files: list[Path] = []
+    for source in (s for s in FUNDING_SOURCES if s in by_source):
+        rows = by_source[source]
+        target = path.with_name(f"{path.stem}-{source}{path.suffix}")
+        write_xlsx(
+            target,
+            f"{place}{year}年度资助参保资金申请（{FUNDING_SOURCES[source]}）",
+            headers,
+            [[n, *r] for n, r in enumerate(rows, 1)]
+            + [["合计", "", "", "", "", sum((r[4] for r in rows), ZERO), totals[source]]],
+        )
+        files.append(target)
+    undetermined_total = sum((r[4] for r in undetermined), ZERO)
+    if undetermined:
+        target = path.with_name(f"{path.stem}-undetermined{path.suffix}")
+        write_xlsx(
+            target,
+            f"{place}{year}年度资助参保资金（文件未载明分担，待确定资金来源）",
+            headers[:-1],
+            [[n, *r] for n, r in enumerate(undetermined, 1)]
+            + [["合计", "", "", "", "", undetermined_total]],
+        )
+        files.append(target)
+    summary = [
+        [FUNDING_SOURCES[s], len(by_source[s]), totals[s]] for s in FUNDING_SOURCES if s in totals
+    ]
+    if undetermined:
+        summary.append(["分担未载明", len(undetermined), undetermined_total])
+    write_xlsx(
+        path,
+        f"{place}{year}年度资助参保资金申请汇总（按确认名单）",
+        ["资金来源", "人数", "金额"],
+        summary,
+    )
+    return FundingRequest(
+        {s: totals[s] for s in FUNDING_SOURCES if s in totals},
+        undetermined_total,
+        len(lines),
+        (path, *files),
+    )
+
+
+def _identity_name(code: str | None) -> str:
+    return IDENTITIES.get(code or "", "")
+
+
+# --- files (until canbao.adapters.sheets lands: read_table / write_xlsx) -----------------------
+
+
+def read_list(path: Path) -> list[ListRow]:
+    """The rows of a list file (.xlsx, or .csv in UTF-8 or GBK): the header is the first row
+    naming 身份证号码 (title rows above it are normal); row numbers are those the clerk sees."""
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(path, read_only=True, data_only=True)
+        except Exception as error:  # any unreadable workbook is the clerk's file, not our bug
+            raise Refused(f"无法读取 {path.name}：{error}") from None
+        sheet = book.worksheets[0]
+        records = [
+            (n, [_cell(v) for v in values])
+            for n, values in enumerate(sheet.iter_rows(values_only=True), 1)
+        ]
+        book.close()
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise Refused(f"无法读取 {path}：{error.strerror}") from None
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        records = [(n, r) for n, r in enumerate(csv.reader(text.splitlines()), 1)]
+    return _rows(records, path.name)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _rows(records: Iterable[tuple[int, list[str]]], name: str) -> list[ListRow]:
+    header: dict[int, str] | None = None
+    rows = []
+    for number, cells in records:
+        if header is None:
+            found = {i: COLUMNS[c.strip()] for i, c in enumerate(cells) if c.strip() in COLUMNS}
+            if "certno" in found.values():
+                header = found
+            continue
+        if any(c.strip() for c in cells):
+            rows.append(
+                ListRow(number, {col: cells[i] for i, col in header.items() if i < len(cells)})
+            )
+    if header is None:
+        raise Refused(f"{name} 中没有表头（应有：{'、'.join(HEADERS.values())}）。")
+    return rows
+
+
+def _given_rows(rows: Sequence[Mapping[str, Any]]) -> list[ListRow]:
+    """Rows given as mappings (header text or canonical names); ``row`` gives the number."""
+    return [
+        ListRow(
+            int(row.get("row", n)),
+            {COLUMNS[k]: _cell(v) for k, v in row.items() if k in COLUMNS},
+        )
+        for n, row in enumerate(rows, 2)
+    ]
+
+
+def write_xlsx(
+    path: Path, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """A workbook with a title row, a header row and the rows; written whole or not at all."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append([title])
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append(list(row))
+    partial = path.with_name(path.name + ".part")
+    book.save(partial)
+    partial.replace(path)
