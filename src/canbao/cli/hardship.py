@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from canbao.cli.output import EXIT_CODES, FAILURE, fail, print_json
+from canbao.contract.fields import MAX_YEAR, MIN_YEAR
 
 app = typer.Typer(
     help="Hardship lists (困难人员名单): import a department's monthly list, confirm it "
@@ -81,7 +82,15 @@ def confirm(department: Department, month: Month) -> None:
 @app.command()
 def funding(
     region: Annotated[str, typer.Argument(metavar="REGION", help="Region code, e.g. 520100.")],
-    year: Annotated[int, typer.Argument(metavar="YEAR", help="Enrollment year.")],
+    year: Annotated[
+        int,
+        typer.Argument(
+            metavar="YEAR",
+            help=f"Enrollment year, {MIN_YEAR}–{MAX_YEAR}.",
+            min=MIN_YEAR,
+            max=MAX_YEAR,
+        ),
+    ],
     out: Annotated[Path, typer.Argument(help="The summary .xlsx; one file per fund beside it.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the totals as JSON.")] = False,
 ) -> None:

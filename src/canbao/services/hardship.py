@@ -644,14 +644,18 @@ def read_list(path: Path) -> list[ListRow]:
             data = path.read_bytes()
         except OSError as error:
             raise Refused(f"无法读取 {path}：{error.strerror}") from None
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
+        text = _decode(data, path.name)
         records = [(n, r) for n, r in enumerate(csv.reader(text.splitlines()), 1)]
     return _rows(records, path.name)
+
+
+def _decode(data: bytes, name: str) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise Refused(f"{name} 既不是 UTF-8 也不是 GBK 编码的文本。")
 
 
 def _cell(value: object) -> str:
