@@ -3,13 +3,14 @@
 # missing. Quiet and quick when it is there. As root (CI) it runs apt-get; otherwise it says what
 # to install and leaves the tests that need the server to fail with the same reason.
 set -euo pipefail
-BINDIR=/usr/lib/postgresql/15/bin
+BINDIR=${CANBAO_PG_BINDIR:-/usr/lib/postgresql/15/bin}
 if [ -x "$BINDIR/initdb" ] && [ -x "$BINDIR/pg_ctl" ]; then
     exit 0
 fi
-if [ "$(id -u)" -ne 0 ]; then
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
     echo "PostgreSQL 15 server not found in $BINDIR: the integration tests need it;" \
-        "install it with: sudo apt-get install postgresql-15" >&2
+        "install Debian's postgresql-15 (sudo apt-get install postgresql-15)," \
+        "or set CANBAO_PG_BINDIR to the folder of another PostgreSQL's initdb and pg_ctl" >&2
     exit 0
 fi
 echo "Installing Debian's postgresql-15 for the integration tests" >&2

@@ -144,9 +144,7 @@ def postgresql_database_url(
     A copy (~20 ms, and ~8 ms to drop) is faster than dropping and re-creating the schema (~115 ms
     for 25 tables with SQLAlchemy's create_all) and leaves nothing of an earlier test behind."""
     name = f"test_{next(_numbers)}"
-    postgresql_server.execute(
-        f"CREATE DATABASE {name} TEMPLATE {DATABASE} STRATEGY FILE_COPY"
-    )
+    postgresql_server.execute(f"CREATE DATABASE {name} TEMPLATE {DATABASE} STRATEGY FILE_COPY")
     yield postgresql_server.url(name)
     postgresql_server.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
