@@ -96,6 +96,19 @@ def test_xlsx_reads_the_first_sheet_that_has_a_header(tmp_path: Path) -> None:
     assert table.rows == [Row(4, {"psn_name": "张三", "certno": CERTNO})]
 
 
+def test_xlsx_rows_keep_their_numbers_around_empty_rows_and_columns(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["B2"] = "名单"
+    sheet["B3"], sheet["C3"] = "姓名", "身份证号码"
+    sheet["B9"], sheet["C9"] = "张三", CERTNO
+    book.save(tmp_path / "sparse.xlsx")
+    table = read_table(tmp_path / "sparse.xlsx", COLUMNS)
+    assert (table.titles, table.header_row) == (("名单",), 3)
+    assert table.rows == [Row(9, {"psn_name": "张三", "certno": CERTNO})]
+
+
 CSV_TEXT = (
     f"{TITLE},,,\r\n"
     "序号,姓名,身份证号码,受理时间\r\n"
