@@ -12,9 +12,8 @@ that importing the same list again changes nothing.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -25,6 +24,7 @@ from sqlalchemy import Connection, RowMapping, insert, select
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import UnitOfWork
+from canbao.adapters.sheets import SheetError, read_table, write_xlsx
 from canbao.certno import check_certno
 from canbao.domain.codes import FUNDING_SOURCES, IDENTITIES, Scheme
 from canbao.domain.decision import Decision, Status
@@ -80,6 +80,7 @@ HEADERS = {
     "change": "变动类型",
     "date": "认定日期/生效日期",
 }
+REQUIRED = ("certno", "identity", "change", "date")
 IDENTITY_CODES = {name: code for code, name in IDENTITIES.items()} | {c: c for c in IDENTITIES}
 
 
@@ -89,6 +90,7 @@ class ListRow:
 
     number: int
     cells: Mapping[str, str]
+    issues: tuple[tuple[str, str, str], ...] = ()  # (column, code, reason): cells not trusted
 
 
 @dataclass
@@ -305,6 +307,9 @@ def _insert(
 
 
 def _parse(row: ListRow, report: ImportReport) -> tuple[str, str, str, date] | None:
+    for column, code, reason in row.issues[:1]:
+        report.reject(row.number, column, code, reason)
+        return None
     cells = {k: (v or "").strip() for k, v in row.cells.items()}
     checked = check_certno(cells.get("certno", ""))
     if not checked.valid or checked.certno18 is None:
@@ -620,42 +625,21 @@ def _identity_name(code: str | None) -> str:
     return IDENTITIES.get(code or "", "")
 
 
-# --- files (until canbao.adapters.sheets lands: read_table / write_xlsx) -----------------------
+# --- files --------------------------------------------------------------------------------
 
 
 def read_list(path: Path) -> list[ListRow]:
-    """The rows of a list file (.xlsx, or .csv in UTF-8 or GBK): the header is the first row
-    naming 身份证号码 (title rows above it are normal); row numbers are those the clerk sees."""
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as error:  # any unreadable workbook is the clerk's file, not our bug
-            raise Refused(f"无法读取 {path.name}：{error}") from None
-        sheet = book.worksheets[0]
-        records = [
-            (n, [_cell(v) for v in values])
-            for n, values in enumerate(sheet.iter_rows(values_only=True), 1)
-        ]
-        book.close()
-    else:
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise Refused(f"无法读取 {path}：{error.strerror}") from None
-        text = _decode(data, path.name)
-        records = [(n, r) for n, r in enumerate(csv.reader(text.splitlines()), 1)]
-    return _rows(records, path.name)
-
-
-def _decode(data: bytes, name: str) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise Refused(f"{name} 既不是 UTF-8 也不是 GBK 编码的文本。")
+    """The rows of a list file (.xlsx, or CSV in UTF-8 or GBK; title rows above the header are
+    normal); row numbers are those the clerk sees, with the cells that cannot be trusted (an
+    ID typed into a number cell has lost digits)."""
+    try:
+        table = read_table(path, COLUMNS, required=REQUIRED)
+    except SheetError as error:
+        raise Refused(f"{path.name}：{error.reason}") from None
+    return [
+        ListRow(row.number, row.cells, tuple((i.field, i.code, i.reason) for i in row.issues))
+        for row in table.rows
+    ]
 
 
 def _cell(value: object) -> str:
@@ -668,24 +652,6 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _rows(records: Iterable[tuple[int, list[str]]], name: str) -> list[ListRow]:
-    header: dict[int, str] | None = None
-    rows = []
-    for number, cells in records:
-        if header is None:
-            found = {i: COLUMNS[c.strip()] for i, c in enumerate(cells) if c.strip() in COLUMNS}
-            if "certno" in found.values():
-                header = found
-            continue
-        if any(c.strip() for c in cells):
-            rows.append(
-                ListRow(number, {col: cells[i] for i, col in header.items() if i < len(cells)})
-            )
-    if header is None:
-        raise Refused(f"{name} 中没有表头（应有：{'、'.join(HEADERS.values())}）。")
-    return rows
-
-
 def _given_rows(rows: Sequence[Mapping[str, Any]]) -> list[ListRow]:
     """Rows given as mappings (header text or canonical names); ``row`` gives the number."""
     return [
@@ -695,20 +661,3 @@ def _given_rows(rows: Sequence[Mapping[str, Any]]) -> list[ListRow]:
         )
         for n, row in enumerate(rows, 2)
     ]
-
-
-def write_xlsx(
-    path: Path, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> None:
-    """A workbook with a title row, a header row and the rows; written whole or not at all."""
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet()
-    sheet.append([title])
-    sheet.append(list(headers))
-    for row in rows:
-        sheet.append(list(row))
-    partial = path.with_name(path.name + ".part")
-    book.save(partial)
-    partial.replace(path)
