@@ -326,6 +326,9 @@ def test_the_command_line_imports_a_gbk_csv_with_a_title_row(
         assert main(["hardship", "confirm", "--department", "民政", "--month", "2022-03"]) == 1
         assert "须由另一名经办人复核确认" in capsys.readouterr().err
         assert main([*args[:3], "--department", "教育", "--month", "2022-03"]) == 2
+        assert "不是提供困难人员名单的部门" in capsys.readouterr().err
+        assert main([*args[:3], "--department", "民政", "--month", "2022-3"]) == 2
+        assert "名单月份应为 YYYY-MM" in capsys.readouterr().err
     finally:
         settings.cache_clear()
     assert first == {

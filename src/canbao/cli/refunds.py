@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from canbao.cli.output import EXIT_CODES, FAILURE, fail, print_json
+from canbao.contract.fields import MAX_YEAR, MIN_YEAR
 
 app = typer.Typer(
     help="Refunds (退费): apply, confirm by another clerk, pay through the decided channel.",
@@ -37,7 +38,15 @@ Day = Annotated[str, typer.Option(help="YYYY-MM-DD.", show_default=False)]
 @app.command()
 def apply(
     certno: Annotated[str, typer.Argument(help="证件号码.", show_default=False)],
-    year: Annotated[int, typer.Option(help="Enrollment year paid for.", show_default=False)],
+    year: Annotated[
+        int,
+        typer.Option(
+            help=f"Enrollment year paid for, {MIN_YEAR}–{MAX_YEAR}.",
+            min=MIN_YEAR,
+            max=MAX_YEAR,
+            show_default=False,
+        ),
+    ],
     reason: Annotated[str, typer.Option(help="Refund reason code (SPEC 6).", show_default=False)],
     paid_amount: Annotated[str, typer.Option(help="Yuan paid.", show_default=False)],
     paid_on: Day,

@@ -13,6 +13,7 @@ that importing the same list again changes nothing.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -145,11 +146,9 @@ def _department(department: str) -> str:
     return code
 
 
-def _month(month: str) -> date:
-    try:
-        return datetime.strptime(month, "%Y-%m").date()
-    except ValueError:
-        raise Refused(f"名单月份应为 YYYY-MM，得到 {month!r}。") from None
+def _month(month: str) -> None:
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        raise Refused(f"名单月份应为 YYYY-MM，得到 {month!r}。")
 
 
 def _import_row(
