@@ -21,7 +21,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select
+from sqlalchemy import (
+    Connection,
+    RowMapping,
+    Select,
+    String,
+    and_,
+    cast,
+    func,
+    insert,
+    select,
+)
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import UnitOfWork
@@ -242,7 +252,8 @@ def _add(
         region = relation["insuplc_admdvs"]
         year = enrollment_year(policy, region, day)
         identities = frozenset(open_identities(connection, psn_no, day)) | {identity}
-        decisions.append(_contribution(region, year, identities, person, policy))
+        hukou = person["hukou_admdvs"] if person else None
+        decisions.append(_contribution(region, year, identities, hukou, policy))
         if Params(policy, region, year).get("benefit.hardship_register_first"):
             started = _benefit(relation, year, identities, person, day, policy)
             decisions.append(started)
@@ -389,20 +400,6 @@ def confirm_hardship_list(uow: UnitOfWork, department: str, month: str) -> int:
     return len(waiting)
 
 
-def confirmed_identities(connection: Connection, psn_no: str, first: date, last: date) -> set[str]:
-    """The identities of the person that hold on some day of [first, last], each by its latest
-    confirmed version (an unconfirmed 新增 or 减员 does not count yet)."""
-    h = t.hardship_identity
-    rows = list(
-        connection.execute(
-            select(h).where(h.c.psn_no == psn_no, h.c.begin <= last).order_by(h.c.begin, h.c.id)
-        ).mappings()
-    )
-    ok = reviewed(connection, SUBJECT, [str(r["id"]) for r in rows])
-    latest = {(r["identity"], r["begin"]): r for r in rows if str(r["id"]) in ok}
-    return {r["identity"] for r in latest.values() if r["end"] is None or r["end"] >= first}
-
-
 # --- decisions -------------------------------------------------------------------------------
 
 
@@ -416,7 +413,7 @@ def _resident_relation(connection: Connection, psn_no: str, day: date) -> RowMap
 
 
 def _contribution(
-    region: str, year: int, identities: frozenset[str], person: RowMapping | None, policy: Policy
+    region: str, year: int, identities: frozenset[str], hukou: str | None, policy: Policy
 ) -> Decision:
     facts = contribution.ContributionFacts(
         region=region,
@@ -425,7 +422,7 @@ def _contribution(
         identities=identities,
         district=None,
         scheme=Scheme.RESIDENT,
-        hukou_region=person["hukou_admdvs"] if person else None,
+        hukou_region=hukou,
         employee_contribution=None,
     )
     return decide_facts(contribution.KIND, facts, policy)
@@ -494,61 +491,139 @@ class FundingRequest:
 
 
 def funding_lines(
-    connection: Connection, region: str, year: int, policy: Policy | None = None
+    connection: Connection,
+    region: str,
+    year: int,
+    policy: Policy | None = None,
+    psn_no: str | None = None,
 ) -> list[FundingLine]:
-    """The subsidy of every resident of ``region`` with a confirmed identity in ``year``."""
+    """The subsidy in ``year`` of every resident of ``region`` (or of one person) who holds a
+    confirmed identity on some day of the year, as the engine decides it (C3: the highest
+    single subsidy; C4: its funding sources). An unconfirmed 新增 or 减员 does not count yet.
+    Set-based: four queries, and one decision per distinct (place, identities, hukou)."""
     policy = policy or load_policy()
-    h = t.hardship_identity
-    psn_nos = connection.execute(
-        select(h.c.psn_no).where(h.c.begin <= date(year, 12, 31)).distinct().order_by(h.c.psn_no)
-    ).scalars()
-    found = (subsidy_line(connection, psn_no, region, year, policy) for psn_no in psn_nos)
-    return [line for line in found if line is not None]
-
-
-def subsidy_line(
-    connection: Connection, psn_no: str, region: str, year: int, policy: Policy
-) -> FundingLine | None:
-    """The person's subsidy in ``year`` as the engine decides it from the confirmed identities
-    (C3: the highest single subsidy; C4: its funding sources); None without one."""
     first, last = date(year, 1, 1), date(year, 12, 31)
-    identities = confirmed_identities(connection, psn_no, first, last)
-    relation = _relation_in(connection, psn_no, region, first, last, policy)
-    if not identities or relation is None:
-        return None
-    person = person_as_of(connection, psn_no, date.max)
-    decision = _contribution(
-        relation["insuplc_admdvs"], year, frozenset(identities), person, policy
-    )
-    subsidy = decision.answer.get("subsidy")
-    if decision.status is not Status.DECIDED or not subsidy:
-        return None
-    funding = decision.answer.get("funding")
-    cert = connection.execute(
-        select(t.certificate.c.certno).where(t.certificate.c.psn_no == psn_no)
-    ).scalar()
-    return FundingLine(
-        psn_no,
-        person["psn_name"] if person else "",
-        str(cert or ""),
-        relation["insuplc_admdvs"],
-        decision.answer.get("subsidy_identity"),
-        money(subsidy),
-        None if funding is None else tuple((f["source"], money(f["amount"])) for f in funding),
-    )
-
-
-def _relation_in(
-    connection: Connection, psn_no: str, region: str, first: date, last: date, policy: Policy
-) -> RowMapping | None:
-    """The person's resident relation in ``region`` in force on some day of the year."""
-    for row in enrollments_as_of(connection, psn_no, last):
-        if row["insutype"] != RESIDENT or not policy.within(row["insuplc_admdvs"], region):
+    h = t.hardship_identity
+    candidates = select(h.c.psn_no).where(h.c.begin <= last)
+    if psn_no is not None:
+        candidates = candidates.where(h.c.psn_no == psn_no)
+    held = _confirmed(connection, first, last, psn_no)
+    relations = _relations(connection, region, first, last, candidates, policy)
+    relations = {k: v for k, v in relations.items() if k in held}
+    persons = _persons(connection, candidates)
+    decided: dict[tuple[str, frozenset[str], str | None], Decision] = {}
+    lines = []
+    for person_no, relation in sorted(relations.items()):
+        name, certno, hukou = persons.get(person_no, ("", "", None))
+        key = (relation["insuplc_admdvs"], frozenset(held[person_no]), hukou)
+        if key not in decided:
+            decided[key] = _contribution(key[0], year, key[1], hukou, policy)
+        answer = decided[key].answer
+        if decided[key].status is not Status.DECIDED or not answer.get("subsidy"):
             continue
+        funding = answer.get("funding")
+        lines.append(
+            FundingLine(
+                person_no,
+                name,
+                certno,
+                key[0],
+                answer.get("subsidy_identity"),
+                money(answer["subsidy"]),
+                None
+                if funding is None
+                else tuple((f["source"], money(f["amount"])) for f in funding),
+            )
+        )
+    return lines
+
+
+def _confirmed(
+    connection: Connection, first: date, last: date, psn_no: str | None
+) -> dict[str, set[str]]:
+    """Person → the identities holding on some day of [first, last], each identity by its
+    latest confirmed version."""
+    h, r = t.hardship_identity, t.review
+    query = (
+        select(h.c.id, h.c.psn_no, h.c.identity, h.c.begin, h.c.end)
+        .join(
+            r,
+            and_(r.c.subject == SUBJECT, r.c.subject_id == cast(h.c.id, String), r.c.confirmed),
+        )
+        .where(h.c.begin <= last)
+        .order_by(h.c.id)
+    )
+    if psn_no is not None:
+        query = query.where(h.c.psn_no == psn_no)
+    latest = {(row.psn_no, row.identity, row.begin): row for row in connection.execute(query)}
+    held: dict[str, set[str]] = {}
+    for (person_no, identity, _), row in latest.items():
+        if row.end is None or row.end >= first:
+            held.setdefault(person_no, set()).add(identity)
+    return held
+
+
+def _relations(
+    connection: Connection,
+    region: str,
+    first: date,
+    last: date,
+    candidates: Select[tuple[str]],
+    policy: Policy,
+) -> dict[str, RowMapping]:
+    """Person → the resident relation in ``region`` in force on some day of the year (its
+    version as of the last day), for the candidate persons."""
+    e, v = t.enrollment, t.enrollment_version
+    rank = (
+        func.row_number()
+        .over(partition_by=v.c.rlts_id, order_by=(v.c.valid_from.desc(), v.c.id.desc()))
+        .label("rank")
+    )
+    versions = (
+        select(v.c.rlts_id, v.c.psn_insu_stas, v.c.paus_insu_date, rank)
+        .where(v.c.valid_from <= last)
+        .subquery()
+    )
+    rows = connection.execute(
+        select(e.c.psn_no, e.c.insuplc_admdvs, versions.c.psn_insu_stas, versions.c.paus_insu_date)
+        .join(versions, and_(versions.c.rlts_id == e.c.rlts_id, versions.c.rank == 1))
+        .where(e.c.insutype == RESIDENT, e.c.psn_no.in_(candidates))
+        .order_by(e.c.psn_no, e.c.rlts_id)
+    ).mappings()
+    found: dict[str, RowMapping] = {}
+    for row in rows:
         ended = row["paus_insu_date"]
-        if row["psn_insu_stas"] == NORMAL or (ended is not None and ended >= first):
-            return row
-    return None
+        in_force = row["psn_insu_stas"] == NORMAL or (ended is not None and ended >= first)
+        if in_force and policy.within(row["insuplc_admdvs"], region):
+            found.setdefault(row["psn_no"], row)
+    return found
+
+
+def _persons(
+    connection: Connection, candidates: Select[tuple[str]]
+) -> dict[str, tuple[str, str, str | None]]:
+    """Person → (name, certificate number, hukou region) as the registry has them today."""
+    p, c = t.person_version, t.certificate
+    rank = (
+        func.row_number()
+        .over(partition_by=p.c.psn_no, order_by=(p.c.valid_from.desc(), p.c.id.desc()))
+        .label("rank")
+    )
+    versions = (
+        select(p.c.psn_no, p.c.psn_name, p.c.hukou_admdvs, rank)
+        .where(p.c.psn_no.in_(candidates))
+        .subquery()
+    )
+    rows = connection.execute(
+        select(versions.c.psn_no, versions.c.psn_name, versions.c.hukou_admdvs, c.c.certno)
+        .outerjoin(c, c.c.psn_no == versions.c.psn_no)
+        .where(versions.c.rank == 1)
+        .order_by(versions.c.psn_no, c.c.certno)
+    )
+    found: dict[str, tuple[str, str, str | None]] = {}
+    for row in rows:
+        found.setdefault(row.psn_no, (row.psn_name, row.certno or "", row.hukou_admdvs))
+    return found
 
 
 def funding_request(

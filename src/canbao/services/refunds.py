@@ -248,8 +248,8 @@ def _relation(
 
 
 def _subsidized(uow: UnitOfWork, psn_no: str, region: str, year: int, policy: Policy) -> bool:
-    line = hardship.subsidy_line(uow.connection, psn_no, region, year, policy)
-    return line is not None and line.subsidy > 0
+    lines = hardship.funding_lines(uow.connection, region, year, policy, psn_no=psn_no)
+    return any(line.subsidy > 0 for line in lines)
 
 
 def _terminate(uow: UnitOfWork, case: RowMapping, change_id: int) -> None:
