@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -48,8 +50,8 @@ def import_list(
         fail(f"文件不存在：{file}")
     actor = Actor(settings().actor, source_file=file.name)
     try:
-        with unit_of_work(settings().url(), actor) as uow:
-            report = hardship.import_hardship_list(uow, file, department, month)
+        with _progress() as progress, unit_of_work(settings().url(), actor) as uow:
+            report = hardship.import_hardship_list(uow, file, department, month, progress=progress)
     except Refused as refused:
         fail(str(refused))
     if as_json:
@@ -61,6 +63,24 @@ def import_list(
     )
     for item in report.rejected:
         sys.stdout.write(f"  第{item['row']}行 {item['column']}：{item['reason']}\n")
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[int, int], None] | None]:
+    """A Rich progress bar on a terminal (stderr), nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("导入名单", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
 
 
 @app.command()

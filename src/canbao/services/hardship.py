@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -130,8 +130,10 @@ def import_hardship_list(
     department: str,
     month: str,
     policy: Policy | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportReport:
-    """Import a department's monthly list (K7): every good row is kept, every bad one reported."""
+    """Import a department's monthly list (K7): every good row is kept, every bad one reported;
+    ``progress(done, total)`` is called after each row."""
     policy = policy or load_policy()
     dept = _department(department)
     _month(month)
@@ -141,8 +143,10 @@ def import_hardship_list(
         else _given_rows(path_or_rows)
     )
     report = ImportReport()
-    for row in rows:
+    for done, row in enumerate(rows, 1):
         _import_row(uow, row, dept, month, policy, report)
+        if progress is not None:
+            progress(done, len(rows))
     return report
 
 
