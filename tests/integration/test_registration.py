@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import Actor, ready, unit_of_work
@@ -424,11 +425,37 @@ def test_a_permit_expiry_stops_the_enrollment_the_day_after(database_url: str) -
     assert run(database_url, WANG).status == "accepted"  # no permit: not touched
     with unit_of_work(database_url, CLERK) as uow:
         assert registry.stop_expired_permits(uow, date(2022, 6, 30)) == []
+        change_id = uow.record("payment")  # the 2022 contribution, paid in the collection
+        assessed = uow.connection.execute(
+            insert(t.assessment)
+            .values(
+                rlts_id=registered.rlts_id,
+                psn_no=registered.psn_no,
+                year=2022,
+                standard=Decimal("320.00"),
+                subsidy=Decimal("0.00"),
+                payable=Decimal("320.00"),
+                declaration="normal",
+                change_id=change_id,
+            )
+            .returning(t.assessment.c.id)
+        ).scalar_one()
+        uow.connection.execute(
+            insert(t.payment).values(
+                assessment_id=assessed,
+                result="paid",
+                paid_amount=Decimal("320.00"),
+                paid_on=date(2021, 11, 1),
+                clct_way="1",
+                change_id=change_id,
+            )
+        )
     before = counts(database_url)
     with unit_of_work(database_url, CLERK) as uow:
         stopped = registry.stop_expired_permits(uow, date(2022, 7, 15))
     assert [(o.status, o.psn_no) for o in stopped] == [("accepted", registered.psn_no)]
-    assert "B13" in stopped[0].decisions[0].rules
+    assert stopped[0].decisions[0].rules == ("B1", "B13")  # paid in the collection period
+    assert "享受当年全年待遇至2022-12-31" in stopped[0].reason
     assert changed(before, counts(database_url)) == {"change_log": 1, "enrollment_version": 1}
     assert versions(database_url)[-1] == (
         date(2022, 7, 1),
@@ -486,3 +513,88 @@ def test_students_are_registered_through_their_school(database_url: str) -> None
         assert registry.unit_members(connection, school, date(2021, 10, 19)) == []
     refused = run(database_url, replace(student, certno="440783200801011234", unit_id="U-none"))
     assert (refused.status, refused.reason) == ("refused", "参保单位U-none不是已登记的学校。")
+
+
+def _employee_record(url: str, interrupted_on: date) -> str:
+    """A Meizhou employee relation from 2019-01-01 whose payment stopped on
+    ``interrupted_on`` (中断缴费), as the employee system's records give it."""
+    with unit_of_work(url, Actor("employee-system")) as uow:
+        psn_no = registry.ensure_person(
+            uow, replace(WANG, insuplc_admdvs="441402", accepted_on=date(2019, 1, 1))
+        )
+        change_id = uow.record("employee_record", psn_no=psn_no)
+        uow.connection.execute(
+            insert(t.enrollment).values(
+                rlts_id="E1",
+                psn_no=psn_no,
+                insutype="310",
+                insuplc_admdvs="441402",
+                change_id=change_id,
+            )
+        )
+        for valid_from, payment in ((date(2019, 1, 1), "1"), (interrupted_on, "2")):
+            uow.connection.execute(
+                insert(t.enrollment_version).values(
+                    rlts_id="E1",
+                    valid_from=valid_from,
+                    change_id=change_id,
+                    psn_type="1101",
+                    psn_insu_stas="1",
+                    psn_clct_stas=payment,
+                    psn_insu_date=date(2019, 1, 1),
+                )
+            )
+    return psn_no
+
+
+def test_a_switch_with_a_waiting_period_suspends_the_original_relation_when_it_ends(
+    database_url: str,
+) -> None:
+    psn_no = _employee_record(database_url, date(2021, 9, 1))
+    before = counts(database_url)
+    with unit_of_work(database_url, CLERK) as uow:
+        switched = registry.switch_scheme(
+            uow, psn_no, Scheme.RESIDENT, "441402", date(2022, 3, 1), date(2022, 3, 1), "1501"
+        )
+    decision = switched.decisions[0]
+    assert decision.rules == ("B7", "B6")
+    assert (decision.answer["gap_months"], decision.answer["continuous_months"]) == (6, 32)
+    assert changed(before, counts(database_url)) == {
+        "change_log": 1,
+        "enrollment": 1,
+        "enrollment_version": 2,
+    }
+    assert versions(database_url)[2:] == [
+        (
+            date(2022, 3, 1),
+            "1501",
+            "1",
+            "1",
+            date(2022, 3, 1),
+            None,
+            None,
+            date(2022, 7, 1),
+            None,
+            3,
+        ),
+        (
+            date(2022, 7, 1),
+            "1101",
+            "2",
+            "2",
+            date(2019, 1, 1),
+            date(2022, 7, 1),
+            None,
+            None,
+            date(2022, 6, 30),
+            None,
+        ),
+    ]
+    with ready(database_url).connect() as connection:
+
+        def stas(day: date) -> list[tuple[str, str]]:
+            rows = registry.enrollments_as_of(connection, psn_no, day)
+            return [(r["insutype"], r["psn_insu_stas"]) for r in rows]
+
+        assert stas(date(2022, 6, 30)) == [("310", "1"), ("390", "1")]
+        assert stas(date(2022, 7, 1)) == [("310", "2"), ("390", "1")]

@@ -21,7 +21,7 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Table, and_, insert, select
+from sqlalchemy import Connection, RowMapping, Table, and_, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from canbao.adapters import tables as t
@@ -37,6 +37,8 @@ from canbao.rules.registration import change_too_late, enrollment_year
 
 NORMAL, SUSPENDED, TERMINATED = "1", "2", "4"
 PAYING, PAYMENT_SUSPENDED, PAYMENT_ENDED = "1", "2", "3"
+#: payment.result of a successful payment (W2's tax feedback and other channels).
+PAID = "paid"
 RESIDENT = Scheme.RESIDENT.insutype
 SCHEMES = {scheme.insutype: scheme for scheme in Scheme}
 #: 停保原因 → the relation's status after the stop: a death or a move ends the relation; a
@@ -342,12 +344,14 @@ def switch_scheme(
 
 
 def _history(connection: Connection, psn_no: str, until: date) -> tuple[benefit.Coverage, ...]:
-    """The person's earlier coverage: each relation from its insured date to the day before
-    its pause, or up to ``until`` while it is still normal then."""
+    """The person's earlier coverage: each relation from its insured date up to ``until``
+    while it is normal and paid then; else to the day before its pause (or before the version
+    that stopped the payment: 中断缴费)."""
     coverages = []
     for row in enrollments_as_of(connection, psn_no, until):
-        paused = row["paus_insu_date"]
-        end = until if paused is None else paused - timedelta(days=1)
+        end = until
+        if row["psn_insu_stas"] != NORMAL or row["psn_clct_stas"] != PAYING:
+            end = (row["paus_insu_date"] or row["valid_from"]) - timedelta(days=1)
         if end >= row["psn_insu_date"]:
             coverages.append(
                 benefit.Coverage(
@@ -367,7 +371,8 @@ def stop_expired_permits(
 ) -> list[Outcome]:
     """Every normal resident relation of a person whose residence permit expired before
     ``as_of`` stops the day after the expiry where the engine says so (B13): a stop version
-    from that day, with the benefits of the paid year the decision keeps."""
+    from that day, with the benefits of the paid year the decision keeps. The payment day
+    given to the engine is the relation's first successful payment for the expiry's year."""
     policy = policy or load_policy()
     pv = t.person_version
     later = pv.alias("later")
@@ -398,11 +403,17 @@ def _permit_stop(
     uow: UnitOfWork, psn_no: str, row: RowMapping, expires: date, policy: Policy
 ) -> Outcome:
     person = person_as_of(uow.connection, psn_no, expires)
+    a, p = t.assessment, t.payment
+    paid_on = uow.connection.execute(
+        select(func.min(p.c.paid_on))
+        .select_from(p.join(a))
+        .where(a.c.rlts_id == row["rlts_id"], a.c.year == expires.year, p.c.result == PAID)
+    ).scalar()
     facts = benefit.BenefitFacts(
         region=row["insuplc_admdvs"],
         year=expires.year,
         scheme=Scheme.RESIDENT,
-        paid_on=None,
+        paid_on=paid_on,
         registered_on=row["psn_insu_date"],
         birth_date=person["brdy"] if person else None,
         identities=frozenset(),
