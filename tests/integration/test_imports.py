@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,10 @@ from sqlalchemy import func, select
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import ready
+from canbao.adapters.registration_form import RegistrationRow
 from canbao.adapters.sheets import write_xlsx
-from canbao.services.imports import hukou_region, import_registrations
+from canbao.policy import load_policy
+from canbao.services.imports import hukou_region, import_registrations, to_registration
 
 HEADERS = [
     "序号",
@@ -163,6 +166,7 @@ def test_an_xlsx_form_with_good_bad_refused_and_conflicting_rows(
         version = connection.execute(select(t.person_version)).mappings().one()
     assert (log["source_file"], log["source_row"], log["actor"]) == ("登记表.xlsx", 3, "clerk")
     assert log["request_key"].startswith("registration:")
+    assert log["reason"] == "2022年度参保登记"  # 2021-10-15 is in the 2022 collection period
     assert version["hukou_admdvs"] == "440783"  # read from 户籍地址
     # the same file again: nothing new, the same rejections
     again = import_registrations(database_url, path, "clerk").as_json()
@@ -208,6 +212,24 @@ def test_the_year_comes_from_the_option_then_the_period_then_the_title(
             select(t.change_log.c.reason).where(t.change_log.c.action == "register")
         ).scalar_one()
     assert reason == "2023年度参保登记"
+
+
+def test_the_title_names_the_year_of_a_row_outside_every_collection_period() -> None:
+    row = RegistrationRow(
+        row=3,
+        psn_name="李四",
+        certno="440783199001011230",
+        psn_cert_type="01",
+        insuplc_admdvs="440783",
+        psn_chg_type="11",
+        psn_insu_date=date(2022, 5, 10),
+    )
+    policy = load_policy()
+    assert to_registration(row, policy, None, 2022).year == 2022
+    assert to_registration(row, policy, None, None).year is None
+    assert to_registration(row, policy, 2023, 2022).year == 2023
+    in_period = row.model_copy(update={"psn_insu_date": date(2021, 10, 15)})
+    assert to_registration(in_period, policy, None, 2021).year == 2022
 
 
 def test_hukou_from_the_address() -> None:
