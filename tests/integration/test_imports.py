@@ -24,6 +24,9 @@ from canbao.adapters.sheets import write_xlsx
 from canbao.policy import load_policy
 from canbao.services.imports import hukou_region, import_registrations, to_registration
 
+#: Workflow rules these tests prove (tests/rules/test_rule_coverage.py).
+COVERS = {"K2"}
+
 HEADERS = [
     "序号",
     "姓名",

@@ -16,6 +16,9 @@ from canbao.domain.codes import Scheme
 from canbao.domain.registry import BASIC_INFO, NEW, SCHOOL, STOP, Registration
 from canbao.services import registry
 
+#: Workflow rules these tests prove (tests/rules/test_rule_coverage.py).
+COVERS = {"K2"}
+
 CLERK = Actor("clerk-kaiping")
 WANG = Registration(
     chg_type=NEW,
