@@ -97,28 +97,53 @@ def postgresql_server(postgresql_bindir: Path) -> Iterator[PostgreSQLServer]:
         try:
             pwd.getpwnam(OWNER)
         except KeyError:
-            pytest.fail(f"running as root and no `{OWNER}` user to run PostgreSQL as: "
-                        "install Debian's postgresql-15 (`make setup`)", pytrace=False)
+            pytest.fail(
+                f"running as root and no `{OWNER}` user to run PostgreSQL as: "
+                "install Debian's postgresql-15 (`make setup`)",
+                pytrace=False,
+            )
         as_owner = ["runuser", "-u", OWNER, "--"]
     folder = _temporary_folder()
     data, log = folder / "data", folder / "server.log"
     pg_ctl = str(postgresql_bindir / "pg_ctl")
     watchdog = subprocess.Popen(
         [sys.executable, "-c", WATCHDOG, pg_ctl, str(data), str(folder), *as_owner],
-        stdin=subprocess.PIPE, start_new_session=True, cwd="/",
+        stdin=subprocess.PIPE,
+        start_new_session=True,
+        cwd="/",
     )
     try:
         if as_owner:
             shutil.chown(folder, OWNER)
-        _run([*as_owner, str(postgresql_bindir / "initdb"), "-D", str(data), "-U", SUPERUSER,
-              "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions"],
-             "initdb", folder)
+        _run(
+            [
+                *as_owner,
+                str(postgresql_bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                SUPERUSER,
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+                "--no-instructions",
+            ],
+            "initdb",
+            folder,
+        )
         server = PostgreSQLServer(_free_port())
         settings = {**SETTINGS, "port": str(server.port), "unix_socket_directories": f"'{folder}'"}
         with (data / "postgresql.conf").open("a") as conf:
             conf.writelines(f"{name} = {value}\n" for name, value in settings.items())
-        _run([*as_owner, pg_ctl, "start", "-w", "-t", "60", "-D", str(data), "-l", str(log)],
-             "pg_ctl start", folder, log)
+        _run(
+            [*as_owner, pg_ctl, "start", "-w", "-t", "60", "-D", str(data), "-l", str(log)],
+            "pg_ctl start",
+            folder,
+            log,
+        )
         server.execute(f"CREATE DATABASE {DATABASE}")
         yield server
     finally:

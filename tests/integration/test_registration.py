@@ -140,9 +140,11 @@ def test_a_change_is_a_new_version_from_its_date(database_url: str) -> None:
     assert changed.status == "accepted"
     assert status(database_url, date(2022, 4, 30))["baseinfo"]["psn_name"] == "王小明"
     with ready(database_url).connect() as connection:
-        phones = connection.execute(
-            select(t.person_version.c.tel).order_by(t.person_version.c.id)
-        ).scalars().all()
+        phones = (
+            connection.execute(select(t.person_version.c.tel).order_by(t.person_version.c.id))
+            .scalars()
+            .all()
+        )
     assert phones == ["13800000000", "13900000000"]
 
 
