@@ -497,3 +497,35 @@ def test_feedback_paid_resend_abandoned_and_unmatched(registry_url: str, tmp_pat
         ),
     )
     assert status(registry_url, "k_dibao") == "paid"
+
+
+def test_a_registration_during_the_year_is_assessed_for_the_year_it_is_for(
+    database_url: str,
+) -> None:
+    """Guiyang's 2022 collection runs to 2022-03-31: a registration on 2022-02-10 is for 2022
+    (assessed for it though not enrolled on 2022-01-01); one on 2021-10-20 is for 2022, not
+    for 2021."""
+    with unit_of_work(database_url, CLERK) as uow:
+        late = registry.apply(
+            uow,
+            Registration(
+                chg_type=NEW,
+                psn_name="南明戊",
+                certno=certno(NANMING, 5),
+                insuplc_admdvs=NANMING,
+                hukou_admdvs=NANMING,
+                accepted_on=date(2022, 2, 10),
+            ),
+        )
+        early = registry.apply(uow, PEOPLE["g_none"][0])
+        assert (late.status, early.status) == ("accepted", "accepted")
+    before = counts(database_url)
+    assert assess(database_url, NANMING, 2021).assessed == 0
+    assert counts(database_url) == before
+    report = assess(database_url, NANMING)
+    assert (report.assessed, report.declarations) == (2, {"normal": 2})
+    with ready(database_url).connect() as connection:
+        assessed = connection.execute(
+            select(t.assessment.c.psn_no, t.assessment.c.payable).order_by(t.assessment.c.psn_no)
+        ).all()
+    assert sorted(assessed) == sorted([(late.psn_no, D("320.00")), (early.psn_no, D("320.00"))])

@@ -35,12 +35,14 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    null,
     or_,
     select,
 )
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import UnitOfWork
+from canbao.adapters.tables import Money
 from canbao.adapters.tax_files import (
     DECLARATIONS,
     PAID,
@@ -127,43 +129,73 @@ def assess(
     policy: Policy | None = None,
     progress: Progress | None = None,
 ) -> AssessReport:
-    """Assess ``year`` for every active resident enrollee of ``region`` (and its districts)."""
+    """Assess ``year`` for every active resident enrollee of ``region`` (and its districts).
+
+    The many without a hardship identity are written by one INSERT … SELECT per region, with
+    the one decision of their region; the others (and those registered during the year) are
+    grouped by combination in Python and written in batches."""
     policy = policy or load_policy()
     connection = uow.connection
     regions = _regions(connection, policy, region)
     first_day = date(year, 1, 1)
     unchanged = _already_assessed(connection, regions, year)
+    plain = dict.fromkeys(regions, 0) | _plain_counts(connection, regions, year, first_day)
     enrollees = list(_enrollees(connection, policy, regions, year, first_day))
-    decisions: dict[_Combination, Decision] = {}
+    counts = {_Combination(r, NONE, None): n for r, n in plain.items() if n}
     for _, _, combination in enrollees:
-        if combination not in decisions:
-            decisions[combination] = decide_facts(
-                CONTRIBUTION,
-                ContributionFacts(
-                    region=combination.region,
-                    year=year,
-                    paid_on=None,
-                    identities=combination.identities,
-                    district=None,
-                    scheme=Scheme.RESIDENT,
-                    hukou_region=combination.hukou,
-                    employee_contribution=None,
-                ),
-                policy,
-            )
-    gaps = _gaps(enrollees, decisions)
-    to_write = [e for e in enrollees if decisions[e[2]].status is Status.DECIDED]
-    if not to_write:
+        counts[combination] = counts.get(combination, 0) + 1
+    decisions = {c: _decide(policy, c, year) for c in counts}
+    decided = {c: n for c, n in counts.items() if decisions[c].status is Status.DECIDED}
+    gaps = _gaps(counts, decisions)
+    total = sum(decided.values())
+    if not total:
         return AssessReport(0, unchanged, gaps)
-    distinct = list({_json_key(d): d for d in decisions.values()}.values())
+    distinct = list({_json_key(decisions[c]): decisions[c] for c in decided}.values())
     k2 = _workflow(policy, region, year, "K2", f"{year}年度按新年度标准自动核定应缴费用")
     change_id = uow.record(
         "assess",
-        reason=f"{policy.region_name(region)}{year}年度核定：{len(to_write)}人",
+        reason=f"{policy.region_name(region)}{year}年度核定：{total}人",
         decisions=((k2,) if k2 else ()) + tuple(distinct),
     )
     declarations: dict[str, int] = {}
     done = 0
+    for plain_region, count in plain.items():
+        combination = _Combination(plain_region, NONE, None)
+        if not count or combination not in decided:
+            continue
+        answer = decisions[combination].answer
+        declaration = answer.get("tax_declaration") or "normal"
+        connection.execute(
+            insert(t.assessment).from_select(
+                [
+                    "rlts_id",
+                    "psn_no",
+                    "year",
+                    "standard",
+                    "subsidy",
+                    "payable",
+                    "subsidy_identity",
+                    "declaration",
+                    "change_id",
+                ],
+                _plain_select([combination.region], year, first_day).with_only_columns(
+                    t.enrollment.c.rlts_id,
+                    t.enrollment.c.psn_no,
+                    literal(year),
+                    literal(answer["standard"], Money),
+                    literal(answer["subsidy"], Money),
+                    literal(answer["payable"], Money),
+                    null(),
+                    literal(declaration),
+                    literal(change_id),
+                ),
+            )
+        )
+        declarations[declaration] = declarations.get(declaration, 0) + count
+        done += count
+        if progress is not None:
+            progress(done, total)
+    to_write = [e for e in enrollees if e[2] in decided]
     for chunk in _chunks(to_write, BATCH_SIZE):
         rows: list[dict[str, Any]] = []
         funded: list[dict[str, Any]] = []
@@ -189,8 +221,25 @@ def assess(
             _insert_funded(connection, funded, decisions, chunk)
         done += len(chunk)
         if progress is not None:
-            progress(done, len(to_write))
-    return AssessReport(len(to_write), unchanged, gaps, change_id, declarations)
+            progress(done, total)
+    return AssessReport(total, unchanged, gaps, change_id, declarations)
+
+
+def _decide(policy: Policy, combination: _Combination, year: int) -> Decision:
+    return decide_facts(
+        CONTRIBUTION,
+        ContributionFacts(
+            region=combination.region,
+            year=year,
+            paid_on=None,
+            identities=combination.identities,
+            district=None,
+            scheme=Scheme.RESIDENT,
+            hukou_region=combination.hukou,
+            employee_contribution=None,
+        ),
+        policy,
+    )
 
 
 def _insert_funded(
@@ -244,8 +293,9 @@ def _already_assessed(connection: Connection, regions: list[str], year: int) -> 
 def _enrollees(
     connection: Connection, policy: Policy, regions: list[str], year: int, first_day: date
 ) -> Iterator[tuple[str, str, _Combination]]:
-    """(rlts_id, psn_no, combination) of every relation to assess: normal on the first day of
-    the year, or registered after it for the year; not assessed for the year yet."""
+    """(rlts_id, psn_no, combination) of the relations to assess one by one: normal on the
+    first day of the year with a hardship identity then, or registered after it for the year;
+    not assessed for the year yet."""
     identities = _identities(connection, regions, first_day, date(year, 12, 31))
     registered_for: dict[tuple[str, date], bool] = {}
     for rlts_id, psn_no, region, day, hukou, later in _relations(
@@ -268,19 +318,32 @@ def _enrollees(
         yield rlts_id, psn_no, _Combination(region, held, hukou if held else None)
 
 
+def _plain_counts(
+    connection: Connection, regions: list[str], year: int, first_day: date
+) -> dict[str, int]:
+    """How many relations of each region are normal on the first day without an identity."""
+    query = _plain_select(regions, year, first_day).subquery()
+    rows = connection.execute(
+        select(query.c.insuplc_admdvs, func.count()).group_by(query.c.insuplc_admdvs)
+    )
+    return {str(region): int(count) for region, count in rows}
+
+
+def _plain_select(regions: list[str], year: int, first_day: date) -> Select[Any]:
+    """Relations normal on the first day of the year, whose person holds no identity then."""
+    e = t.enrollment
+    return (
+        select(e.c.rlts_id, e.c.psn_no, e.c.insuplc_admdvs)
+        .select_from(_as_of_join(first_day))
+        .where(_to_assess(regions, year), ~_identity_on(first_day))
+    )
+
+
 def _relations(
     connection: Connection, regions: list[str], year: int, first_day: date
 ) -> Iterator[tuple[str, str, str, date, str | None, bool]]:
-    e, v, a = t.enrollment, t.enrollment_version, t.assessment
+    e, v = t.enrollment, t.enrollment_version
     versions = v.alias("versions")
-    as_of = (
-        select(versions.c.id)
-        .where(versions.c.rlts_id == e.c.rlts_id, versions.c.valid_from <= first_day)
-        .order_by(versions.c.valid_from.desc(), versions.c.id.desc())
-        .limit(1)
-        .correlate(e)
-        .scalar_subquery()
-    )
     first = (
         select(versions.c.id)
         .where(versions.c.rlts_id == e.c.rlts_id)
@@ -289,23 +352,64 @@ def _relations(
         .correlate(e)
         .scalar_subquery()
     )
-    not_assessed = ~(select(a.c.id).where(a.c.rlts_id == e.c.rlts_id, a.c.year == year).exists())
-    base = and_(
-        e.c.insutype == RESIDENT,
-        e.c.insuplc_admdvs.in_(regions),
-        v.c.psn_insu_stas == NORMAL,
-        not_assessed,
+    base = _to_assess(regions, year)
+    normal = (
+        _with_hukou(first_day)
+        .select_from(_as_of_join(first_day))
+        .where(base, _identity_on(first_day))
     )
-    normal = _relation_select(v.c.id == as_of, first_day).where(base)
-    registered = _relation_select(v.c.id == first, v.c.valid_from).where(
-        base, v.c.valid_from > first_day, v.c.valid_from <= date(year, 12, 31)
+    registered = (
+        _with_hukou(v.c.valid_from)
+        .select_from(e.join(v, and_(v.c.rlts_id == e.c.rlts_id, v.c.id == first)))
+        .where(base, v.c.valid_from > first_day, v.c.valid_from <= date(year, 12, 31))
     )
     for query, later in ((normal, False), (registered, True)):
         for row in connection.execute(query.order_by(e.c.rlts_id)):
             yield row[0], row[1], row[2], row[3] if later else first_day, row[4], later
 
 
-def _relation_select(join_on: Any, day: Any) -> Select[Any]:
+def _as_of_join(day: date) -> Any:
+    """Each relation joined with its version valid on ``day``."""
+    e, v = t.enrollment, t.enrollment_version
+    versions = v.alias("versions")
+    as_of = (
+        select(versions.c.id)
+        .where(versions.c.rlts_id == e.c.rlts_id, versions.c.valid_from <= day)
+        .order_by(versions.c.valid_from.desc(), versions.c.id.desc())
+        .limit(1)
+        .correlate(e)
+        .scalar_subquery()
+    )
+    return e.join(v, and_(v.c.rlts_id == e.c.rlts_id, v.c.id == as_of))
+
+
+def _to_assess(regions: list[str], year: int) -> Any:
+    """A normal resident relation of the regions, not assessed for the year yet."""
+    e, v, a = t.enrollment, t.enrollment_version, t.assessment
+    return and_(
+        e.c.insutype == RESIDENT,
+        e.c.insuplc_admdvs.in_(regions),
+        v.c.psn_insu_stas == NORMAL,
+        ~select(a.c.id).where(a.c.rlts_id == e.c.rlts_id, a.c.year == year).exists(),
+    )
+
+
+def _identity_on(day: date) -> Any:
+    """The relation's person holds a hardship identity on ``day``."""
+    h = t.hardship_identity
+    return (
+        select(h.c.id)
+        .where(
+            h.c.psn_no == t.enrollment.c.psn_no,
+            h.c.begin <= day,
+            or_(h.c.end.is_(None), h.c.end >= day),
+            h.c.identity.in_(list(IDENTITIES)),
+        )
+        .exists()
+    )
+
+
+def _with_hukou(day: Any) -> Select[Any]:
     e, v, pv = t.enrollment, t.enrollment_version, t.person_version
     hukou = (
         select(pv.c.hukou_admdvs)
@@ -314,9 +418,7 @@ def _relation_select(join_on: Any, day: Any) -> Select[Any]:
         .limit(1)
         .scalar_subquery()
     )
-    return select(e.c.rlts_id, e.c.psn_no, e.c.insuplc_admdvs, v.c.valid_from, hukou).select_from(
-        e.join(v, and_(v.c.rlts_id == e.c.rlts_id, join_on))
-    )
+    return select(e.c.rlts_id, e.c.psn_no, e.c.insuplc_admdvs, v.c.valid_from, hukou)
 
 
 def _identities(
@@ -340,20 +442,20 @@ def _identities(
 
 
 def _gaps(
-    enrollees: list[tuple[str, str, _Combination]], decisions: dict[_Combination, Decision]
+    counts: dict[_Combination, int], decisions: dict[_Combination, Decision]
 ) -> tuple[AssessGap, ...]:
     """The persons left unassessed, counted by region, identities and what is missing."""
-    counts: dict[tuple[str, tuple[str, ...], tuple[str, ...]], int] = {}
+    found: dict[tuple[str, tuple[str, ...], tuple[str, ...]], int] = {}
     explanations: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str] = {}
-    for _, _, combination in enrollees:
+    for combination, count in counts.items():
         decision = decisions[combination]
         if decision.status is not Status.DECIDED:
             key = (combination.region, tuple(sorted(combination.identities)), decision.gaps)
-            counts[key] = counts.get(key, 0) + 1
+            found[key] = found.get(key, 0) + count
             explanations.setdefault(key, decision.explanation)
     return tuple(
-        AssessGap(region, identities, counts[key], gaps, explanations[key])
-        for key in sorted(counts)
+        AssessGap(region, identities, found[key], gaps, explanations[key])
+        for key in sorted(found)
         for region, identities, gaps in (key,)
     )
 
