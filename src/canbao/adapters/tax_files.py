@@ -15,12 +15,13 @@ columns under national-style names (``batch_id``, ``certno``, ``year``, ``result
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+
+from canbao.adapters.sheets import SheetError, read_table, write_csv, write_xlsx
 
 #: 结果代码 of the feedback → (meaning, the text the tax bureau gives it).
 RESULT_CODES: dict[str, tuple[str, str]] = {
@@ -71,11 +72,10 @@ FEEDBACK_COLUMNS: dict[str, str] = {
 }
 FEEDBACK_HEADERS = {field: text for text, field in reversed(FEEDBACK_COLUMNS.items())}
 REQUIRED = ("batch_id", "certno", "year", "result_code")
-HEADER_SEARCH_ROWS = 5
 
 
 class TaxFileError(Exception):
-    """A file that cannot be read at all: a code and a Chinese reason."""
+    """A file that cannot be read at all: a code and a Chinese reason (``SheetError``'s)."""
 
     def __init__(self, code: str, reason: str) -> None:
         super().__init__(f"{code}: {reason}")
@@ -114,17 +114,27 @@ class RowError:
 def write_assessment(path: Path, title: str, rows: Iterable[Sequence[object]]) -> int:
     """Write the assessment file (.csv by suffix, else .xlsx); returns the rows written."""
     if path.suffix.lower() == ".csv":
-        return _write_csv(path, ASSESSMENT_HEADERS, rows)
-    return _write_xlsx(path, title, ASSESSMENT_HEADERS, rows)
+        return write_csv(path, ASSESSMENT_HEADERS, rows)
+    return write_xlsx(path, title, ASSESSMENT_HEADERS, rows)
 
 
 def read_feedback(path: Path) -> tuple[list[FeedbackLine], list[RowError]]:
     """The feedback's good lines and every bad one (row, column, reason); raises
     ``TaxFileError`` for a file that cannot be read as a table."""
+    try:
+        table = read_table(path, FEEDBACK_COLUMNS, required=REQUIRED)
+    except SheetError as error:
+        raise TaxFileError(error.code, error.reason) from error
     lines: list[FeedbackLine] = []
     errors: list[RowError] = []
-    for number, cells in _read_rows(path):
-        line, problems = _line(number, cells)
+    for row in table.rows:
+        if row.issues:  # e.g. an ID number Excel kept as a number and cut
+            errors += [
+                RowError(row.number, FEEDBACK_HEADERS[i.field], i.code, i.reason)
+                for i in row.issues
+            ]
+            continue
+        line, problems = _line(row.number, row.cells)
         if line is not None:
             lines.append(line)
         errors += problems
@@ -176,116 +186,3 @@ def _line(number: int, cells: dict[str, str]) -> tuple[FeedbackLine | None, list
         ),
         [],
     )
-
-
-# --- the sheet layer: to be replaced by canbao.adapters.sheets when it lands -----------------
-
-
-def _read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
-    """Every non-blank data row below the header, by canonical field name."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise TaxFileError("unreadable", f"无法读取文件 {path.name}：{error.strerror}") from error
-    if data.startswith(b"PK"):
-        raw = _xlsx_rows(path)
-    else:
-        raw = _csv_rows(data)
-    header_at = next(
-        (
-            i
-            for i, (_, cells) in enumerate(raw[:HEADER_SEARCH_ROWS])
-            if sum(cell.strip() in FEEDBACK_COLUMNS for cell in cells) >= 2
-        ),
-        None,
-    )
-    if header_at is None:
-        raise TaxFileError("no_header", "前几行中找不到表头（批次号、证件号码、年度、结果代码…）")
-    header = [FEEDBACK_COLUMNS.get(cell.strip()) for cell in raw[header_at][1]]
-    missing = [FEEDBACK_HEADERS[f] for f in REQUIRED if f not in header]
-    if missing:
-        raise TaxFileError("missing_columns", f"缺少列：{'、'.join(missing)}")
-    rows = []
-    for number, cells in raw[header_at + 1 :]:
-        if not any(cell.strip() for cell in cells):
-            continue
-        rows.append(
-            (
-                number,
-                {
-                    field: cell.strip()
-                    for field, cell in zip(header, cells, strict=False)
-                    if field is not None
-                },
-            )
-        )
-    return rows
-
-
-def _xlsx_rows(path: Path) -> list[tuple[int, list[str]]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-        sheet = book.worksheets[0]
-        rows = [
-            (number, [_text(cell) for cell in row])
-            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
-        book.close()
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise TaxFileError("bad_xlsx", f"无法读取 .xlsx 文件：{error}") from error
-    return rows
-
-
-def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise TaxFileError("unknown_encoding", "文件编码既不是 UTF-8 也不是 GBK")
-    reader = csv.reader(text.splitlines())
-    return [(reader.line_num, row) for row in reader]
-
-
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _write_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
-    count = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow(["" if cell is None else cell for cell in row])
-            count += 1
-    return count
-
-
-def _write_xlsx(
-    path: Path, title: str, headers: Sequence[str], rows: Iterable[Sequence[object]]
-) -> int:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Sheet1")
-    sheet.append([title])
-    sheet.append(list(headers))
-    count = 0
-    for row in rows:
-        sheet.append(list(row))
-        count += 1
-    book.save(path)
-    return count
