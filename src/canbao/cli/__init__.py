@@ -14,7 +14,17 @@ from typing import Annotated
 import typer
 
 from canbao import __version__
-from canbao.cli import bench, decide, hardship, idcheck, imports, policy, refunds, registry
+from canbao.cli import (
+    bench,
+    collection,
+    decide,
+    hardship,
+    idcheck,
+    imports,
+    policy,
+    refunds,
+    registry,
+)
 from canbao.cli.output import EXIT_CODES
 
 app = typer.Typer(
@@ -61,6 +71,7 @@ app.add_typer(registry.person, name="person")
 app.add_typer(imports.app, name="import")
 app.add_typer(hardship.app, name="hardship")
 app.add_typer(refunds.app, name="refund")
+app.add_typer(collection.app, name="collection")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 14:21:53.233069
+Create Date: 2026-11-23 14:35:25.078897
 """
 
 from __future__ import annotations
@@ -95,6 +95,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("unit", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_unit_change_id"), ["change_id"], unique=False)
+
+    op.create_table(
+        "unmatched_feedback",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("problem", sa.String(length=16), nullable=False),
+        sa.Column("batch_id", sa.String(length=32), nullable=True),
+        sa.Column("certno", sa.String(length=32), nullable=True),
+        sa.Column("year", sa.Integer(), nullable=True),
+        sa.Column("result_code", sa.String(length=8), nullable=True),
+        sa.Column("paid_amount", sa.Numeric(precision=12, scale=2), nullable=True),
+        sa.Column("paid_on", sa.Date(), nullable=True),
+        sa.Column("failure_reason", sa.Text(), nullable=True),
+        sa.Column("change_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["change_id"],
+            ["change_log.id"],
+            name=op.f("fk_unmatched_feedback_change_id_change_log"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_unmatched_feedback")),
+    )
+    with op.batch_alter_table("unmatched_feedback", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_unmatched_feedback_change_id"), ["change_id"], unique=False
+        )
 
     op.create_table(
         "certificate",
@@ -251,12 +275,8 @@ def upgrade() -> None:
         sa.Column("subsidy", sa.Numeric(precision=12, scale=2), nullable=False),
         sa.Column("payable", sa.Numeric(precision=12, scale=2), nullable=False),
         sa.Column("subsidy_identity", sa.String(length=40), nullable=True),
-        sa.Column("declaration", sa.String(length=8), nullable=False),
-        sa.Column("batch_id", sa.String(length=32), nullable=True),
+        sa.Column("declaration", sa.String(length=24), nullable=False),
         sa.Column("change_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["batch_id"], ["tax_batch.batch_id"], name=op.f("fk_assessment_batch_id_tax_batch")
-        ),
         sa.ForeignKeyConstraint(
             ["change_id"], ["change_log.id"], name=op.f("fk_assessment_change_id_change_log")
         ),
@@ -270,7 +290,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("rlts_id", "year", name="uq_assessment_rlts_id_year"),
     )
     with op.batch_alter_table("assessment", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_assessment_batch_id"), ["batch_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_assessment_change_id"), ["change_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_assessment_psn_no"), ["psn_no"], unique=False)
 
@@ -411,9 +430,14 @@ def upgrade() -> None:
         sa.Column("paid_on", sa.Date(), nullable=True),
         sa.Column("clct_way", sa.String(length=8), nullable=False),
         sa.Column("failure_reason", sa.Text(), nullable=True),
+        sa.Column("batch_id", sa.String(length=32), nullable=True),
+        sa.Column("result_code", sa.String(length=8), nullable=True),
         sa.Column("change_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["assessment_id"], ["assessment.id"], name=op.f("fk_payment_assessment_id_assessment")
+        ),
+        sa.ForeignKeyConstraint(
+            ["batch_id"], ["tax_batch.batch_id"], name=op.f("fk_payment_batch_id_tax_batch")
         ),
         sa.ForeignKeyConstraint(
             ["change_id"], ["change_log.id"], name=op.f("fk_payment_change_id_change_log")
@@ -424,6 +448,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_payment_assessment_id"), ["assessment_id"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_payment_batch_id"), ["batch_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_payment_change_id"), ["change_id"], unique=False)
 
     op.create_table(
@@ -467,11 +492,34 @@ def upgrade() -> None:
             batch_op.f("ix_subsidy_line_assessment_id"), ["assessment_id"], unique=False
         )
 
+    op.create_table(
+        "tax_batch_item",
+        sa.Column("batch_id", sa.String(length=32), nullable=False),
+        sa.Column("assessment_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["assessment_id"],
+            ["assessment.id"],
+            name=op.f("fk_tax_batch_item_assessment_id_assessment"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["batch_id"], ["tax_batch.batch_id"], name=op.f("fk_tax_batch_item_batch_id_tax_batch")
+        ),
+        sa.PrimaryKeyConstraint("batch_id", "assessment_id", name=op.f("pk_tax_batch_item")),
+    )
+    with op.batch_alter_table("tax_batch_item", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_tax_batch_item_assessment_id"), ["assessment_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("tax_batch_item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tax_batch_item_assessment_id"))
+
+    op.drop_table("tax_batch_item")
     with op.batch_alter_table("subsidy_line", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_subsidy_line_assessment_id"))
 
@@ -482,6 +530,7 @@ def downgrade() -> None:
     op.drop_table("refund_payment")
     with op.batch_alter_table("payment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payment_change_id"))
+        batch_op.drop_index(batch_op.f("ix_payment_batch_id"))
         batch_op.drop_index(batch_op.f("ix_payment_assessment_id"))
 
     op.drop_table("payment")
@@ -508,7 +557,6 @@ def downgrade() -> None:
     with op.batch_alter_table("assessment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_assessment_psn_no"))
         batch_op.drop_index(batch_op.f("ix_assessment_change_id"))
-        batch_op.drop_index(batch_op.f("ix_assessment_batch_id"))
 
     op.drop_table("assessment")
     with op.batch_alter_table("person_version", schema=None) as batch_op:
@@ -542,6 +590,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_certificate_change_id"))
 
     op.drop_table("certificate")
+    with op.batch_alter_table("unmatched_feedback", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_unmatched_feedback_change_id"))
+
+    op.drop_table("unmatched_feedback")
     with op.batch_alter_table("unit", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_unit_change_id"))
 
