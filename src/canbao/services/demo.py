@@ -223,8 +223,8 @@ def _units(uow: UnitOfWork, loaded: Loaded, there: bool) -> Units:
         {"account_id": a, "unit_id": v, "bank_acct": f"44078300000000{v[-1]}"}
         for a, v in zip(units.accounts, villages, strict=True)
     ]
-    _bulk(uow.connection, t.unit, [{**r, "change_id": change_id} for r in rows], loaded)
-    _bulk(
+    bulk(uow.connection, t.unit, [{**r, "change_id": change_id} for r in rows], loaded)
+    bulk(
         uow.connection,
         t.collective_account,
         [{**r, "change_id": change_id} for r in accounts],
@@ -542,17 +542,28 @@ def _insert(connection: Connection, batch: list[Household], loaded: Loaded) -> i
             for household, change_id in zip(batch, ids, strict=True)
             for row in household.rows.get(table.name, [])
         ]
-        _bulk(connection, table, rows, loaded)
+        bulk(connection, table, rows, loaded)
     persons = sum(household.size for household in batch)
     loaded.households += len(batch)
     loaded.persons += persons
     return persons
 
 
-def _bulk(connection: Connection, table: Table, rows: list[dict[str, Any]], loaded: Loaded) -> None:
-    if rows:
+def bulk(connection: Connection, table: Table, rows: list[dict[str, Any]], loaded: Loaded) -> None:
+    """Core executemany; on PostgreSQL, COPY (executemany there is one round trip a row)."""
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        columns = list(rows[0])
+        quote = connection.dialect.identifier_preparer.quote
+        names = ", ".join(quote(column) for column in columns)
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+    else:
         connection.execute(insert(table), rows)
-        loaded.count(table, len(rows))
+    loaded.count(table, len(rows))
 
 
-__all__ = ["AS_OF", "KEY", "SEED", "Loaded", "load"]
+__all__ = ["AS_OF", "KEY", "SEED", "Loaded", "bulk", "load"]

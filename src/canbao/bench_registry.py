@@ -1,0 +1,493 @@
+"""``canbao bench registry``: the registry's figures on PostgreSQL, each beside a baseline.
+
+Everything runs on a private PostgreSQL server started for the run
+(:mod:`canbao.adapters.postgres_server`), one fresh database per measure:
+
+* **registration import** — a 登记表 of ``rows`` 新参保 rows (Kaiping, valid numbers) written
+  as CSV (and .xlsx once the sheets adapter can write it), imported by ``canbao import
+  registrations FILE --json`` in a subprocess; until that command exists, by the W1 use case
+  (``registry.apply``, one transaction a row) on the first ``W1_ROWS`` rows. Baseline: the same
+  rows read with the ``csv`` module and bulk inserted into the same tables (one change a batch).
+* **yearly assessment** — ``canbao.services.collection.assess`` over the demo population of
+  ``persons`` persons (``canbao demo``'s rows); baseline: one bare INSERT … SELECT of an
+  assessment row per normal resident relation (amounts not computed), rolled back.
+* **person show** — ``find_person`` and ``status`` (what ``canbao person show`` runs after
+  start-up) for ``LOOKUPS`` random persons of that population, p50 and p99; baseline: the
+  certificate's primary-key lookup alone, on the same connection and the same persons.
+
+The population is loaded with foreign-key triggers off (``session_replication_role =
+replica``, the bench's own server): the rows are the demo's, consistent by construction, and
+loading a million persons with them on would take longer than the figures it serves.
+The switches to the imports and collection services are ``import_file`` and ``assess``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, Table, bindparam, func, insert, literal, select, text
+
+from canbao.adapters import tables as t
+from canbao.adapters.database import Actor, ready, unit_of_work
+from canbao.bench import ROOT, machine, write
+from canbao.certno import check_character
+
+BEGIN, END = "<!-- bench registry: begin -->", "<!-- bench registry: end -->"
+W1_ROWS = 1_000  # the per-row stand-in is timed on this many rows at most
+LOOKUPS = 2_000
+SEED = 6
+REGION, YEAR = "440783", 2022
+HEADERS = (
+    "序号",
+    "姓名",
+    "身份证号码",
+    "联系电话",
+    "参保属地",
+    "人员类别",
+    "银行账号",
+    "登记类型",
+    "停保原因",
+    "受理时间",
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One row: what, how many, the subject's figure and the baseline's, and a note."""
+
+    measure: str
+    n: int
+    subject: str
+    baseline: str
+    note: str = ""
+
+
+# --- the switches ----------------------------------------------------------------------------
+
+
+def import_file(url: str, path: Path, limit: int) -> tuple[int, float, str]:
+    """Import a registration file: (rows accepted, seconds, how). ``canbao import
+    registrations`` when it exists; otherwise W1 row by row on at most ``limit`` rows."""
+    env = {**os.environ, "CANBAO_DATABASE_URL": url}
+    command = [sys.executable, "-m", "canbao", "import", "registrations", str(path), "--json"]
+    probe = subprocess.run(
+        [*command[:5], "--help"], env=env, capture_output=True, check=False, text=True
+    )
+    if probe.returncode == 0:
+        start = time.perf_counter()
+        done = subprocess.run(command, env=env, capture_output=True, check=False, text=True)
+        seconds = time.perf_counter() - start
+        accepted = re.search(r'"accepted":\s*(\d+)', done.stdout)
+        return int(accepted.group(1)) if accepted else 0, seconds, "canbao import registrations"
+    if path.suffix != ".csv":
+        return 0, 0.0, ""
+    return (
+        *_w1_rows(url, path, limit),
+        f"W1 registry.apply, a transaction a row, at most {limit:,} rows",
+    )
+
+
+def assess(url: str, year: int) -> tuple[int, float] | str:
+    """The yearly assessment (W2) of every normal resident enrollee: (rows, seconds), or why
+    it was not measured."""
+    try:
+        from canbao.services import collection  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return "not built yet (services.collection.assess, branch wp-collection)"
+    try:
+        with unit_of_work(url, Actor("bench")) as uow:
+            before = _count(uow.connection, t.assessment)
+            start = time.perf_counter()
+            collection.assess(uow, year=year)
+            seconds = time.perf_counter() - start
+            rows = _count(uow.connection, t.assessment) - before
+    except Exception as error:  # a service of another branch: report, do not stop the bench
+        return f"not measured: {type(error).__name__}: {error}"[:200]
+    return rows, seconds
+
+
+# --- (a) registration import -----------------------------------------------------------------
+
+
+def registration_rows(n: int) -> list[list[str]]:
+    """``n`` 新参保 rows of Kaiping, accepted in the 2022 collection period; valid numbers."""
+    rng = random.Random(SEED)
+    taken: set[str] = set()
+    rows = []
+    start = date(YEAR - 1, 9, 1)
+    for i in range(n):
+        born = date(1950, 1, 1) + timedelta(days=rng.randrange(50 * 365))
+        male = rng.random() < 0.5
+        while True:
+            body = f"{REGION}{born:%Y%m%d}{rng.randrange(1, 500) * 2 - male:03d}"
+            certno = body + check_character(body)
+            if certno not in taken:
+                taken.add(certno)
+                break
+        rows.append(
+            [
+                str(i + 1),
+                rng.choice("司欧关谢张周吴许梁邓") + rng.choice("伟芳娜敏静强磊军洋勇"),
+                certno,
+                f"13{rng.randrange(10**9):09d}",
+                REGION,
+                "普通居民",
+                f"6217{rng.randrange(10**15):015d}",
+                "新参保",
+                "",
+                (start + timedelta(days=rng.randrange(100))).isoformat(),
+            ]
+        )
+    return rows
+
+
+def write_files(folder: Path, rows: list[list[str]]) -> dict[str, Path]:
+    """The 登记表 as CSV (UTF-8 with BOM, a title row above the header) and, when the sheets
+    adapter can write it, as .xlsx."""
+    title = f"开平市{YEAR}年度城乡居民基本医疗保险参保登记表"
+    files = {"csv": folder / "registrations.csv"}
+    with files["csv"].open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow([title])
+        writer.writerow(HEADERS)
+        writer.writerows(rows)
+    try:
+        from canbao.adapters import sheets  # type: ignore[attr-defined,unused-ignore]
+
+        files["xlsx"] = folder / "registrations.xlsx"
+        sheets.write_xlsx(files["xlsx"], title, list(HEADERS), rows)
+    except ImportError:
+        pass
+    return files
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        lines = list(csv.reader(file))
+    return [dict(zip(HEADERS, line, strict=True)) for line in lines[2:]]
+
+
+def _w1_rows(url: str, path: Path, limit: int) -> tuple[int, float]:
+    from canbao.domain.registry import NEW, Registration
+    from canbao.policy import load_policy
+    from canbao.services import registry
+
+    policy = load_policy()
+    start = time.perf_counter()
+    accepted = 0
+    for row in _read_csv(path)[:limit]:
+        certno = row["身份证号码"]
+        registration = Registration(
+            chg_type=NEW,
+            psn_name=row["姓名"],
+            certno=certno,
+            gend="1" if int(certno[16]) % 2 else "2",
+            brdy=dt.datetime.strptime(certno[6:14], "%Y%m%d").date(),
+            insuplc_admdvs=row["参保属地"],
+            hukou_admdvs=certno[:6],
+            tel=row["联系电话"],
+            bank_acct=row["银行账号"],
+            accepted_on=date.fromisoformat(row["受理时间"]),
+        )
+        with unit_of_work(url, Actor("bench")) as uow:
+            accepted += registry.apply(uow, registration, policy).status == "accepted"
+    return accepted, time.perf_counter() - start
+
+
+def bare_insert(url: str, path: Path) -> tuple[int, float]:
+    """The floor: the file read with ``csv`` and its rows bulk inserted, one change a batch."""
+    from canbao.services.demo import Loaded, bulk
+
+    start = time.perf_counter()
+    rows = _read_csv(path)
+    with unit_of_work(url, Actor("bench")) as uow:
+        loaded = Loaded()
+        for first in range(0, len(rows), 5_000):
+            batch = rows[first : first + 5_000]
+            change = uow.record("bench", reason="bare bulk insert")
+            tables: dict[Table, list[dict[str, Any]]] = {}
+            for i, row in enumerate(batch, start=first):
+                psn_no, rlts_id = f"BP{i:010d}", f"BR{i:010d}"
+                certno, accepted = row["身份证号码"], date.fromisoformat(row["受理时间"])
+                written: tuple[tuple[Table, dict[str, Any]], ...] = (
+                    (t.person, {"psn_no": psn_no}),
+                    (t.certificate, {"psn_cert_type": "01", "certno": certno, "psn_no": psn_no}),
+                    (
+                        t.person_version,
+                        {
+                            "psn_no": psn_no,
+                            "valid_from": accepted,
+                            "psn_name": row["姓名"],
+                            "gend": "1" if int(certno[16]) % 2 else "2",
+                            "brdy": dt.datetime.strptime(certno[6:14], "%Y%m%d").date(),
+                            "tel": row["联系电话"],
+                            "bank_acct": row["银行账号"],
+                            "alive": True,
+                            "under_parent_name": False,
+                        },
+                    ),
+                    (
+                        t.enrollment,
+                        {
+                            "rlts_id": rlts_id,
+                            "psn_no": psn_no,
+                            "insutype": "390",
+                            "insuplc_admdvs": row["参保属地"],
+                        },
+                    ),
+                    (
+                        t.enrollment_version,
+                        {
+                            "rlts_id": rlts_id,
+                            "valid_from": accepted,
+                            "psn_type": "1501",
+                            "psn_insu_stas": "1",
+                            "psn_clct_stas": "1",
+                            "psn_insu_date": accepted,
+                        },
+                    ),
+                )
+                for table, values in written:
+                    tables.setdefault(table, []).append({**values, "change_id": change})
+            for table, all_values in tables.items():
+                bulk(uow.connection, table, all_values, loaded)
+    return len(rows), time.perf_counter() - start
+
+
+# --- (b) and (c): the demo population --------------------------------------------------------
+
+
+def populate(url: str, persons: int, progress: Callable[[int], None] | None = None) -> None:
+    """The demo population, foreign-key triggers off for the load (see the module's note)."""
+    from canbao.services import demo
+
+    with unit_of_work(url, Actor(demo.ACTOR)) as uow:
+        uow.connection.execute(text("SET LOCAL session_replication_role = replica"))
+        demo.load(uow, persons, progress)
+    with ready(url).connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+
+
+def assessment_baseline(engine: Engine, year: int) -> tuple[int, float]:
+    """One INSERT … SELECT: an assessment row per relation whose latest version on 1 January
+    is a normal resident one; amounts not computed. Rolled back."""
+    v = t.enrollment_version
+    latest = (
+        select(
+            v.c.rlts_id,
+            v.c.psn_insu_stas,
+            func.row_number()
+            .over(partition_by=v.c.rlts_id, order_by=(v.c.valid_from.desc(), v.c.id.desc()))
+            .label("n"),
+        )
+        .where(v.c.valid_from <= date(year, 1, 1))
+        .subquery()
+    )
+    e = t.enrollment
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        change = connection.execute(
+            insert(t.change_log)
+            .values(
+                recorded_at=dt.datetime.now(dt.UTC),
+                actor="bench",
+                action="assess",
+                reason="baseline",
+                rules=[],
+                citations=[],
+            )
+            .returning(t.change_log.c.id)
+        ).scalar_one()
+        zero = literal(0, t.Money)
+        chosen = (
+            select(
+                e.c.rlts_id,
+                e.c.psn_no,
+                literal(year),
+                zero,
+                zero,
+                zero,
+                literal("normal"),
+                literal(change),
+            )
+            .select_from(e.join(latest, latest.c.rlts_id == e.c.rlts_id))
+            .where(latest.c.n == 1, latest.c.psn_insu_stas == "1", e.c.insutype == "390")
+        )
+        start = time.perf_counter()
+        connection.execute(
+            insert(t.assessment).from_select(
+                [
+                    "rlts_id",
+                    "psn_no",
+                    "year",
+                    "standard",
+                    "subsidy",
+                    "payable",
+                    "declaration",
+                    "change_id",
+                ],
+                chosen,
+            )
+        )
+        seconds = time.perf_counter() - start
+        rows = _count(connection, t.assessment)
+        transaction.rollback()
+    return rows, seconds
+
+
+def lookups(engine: Engine, n: int) -> tuple[list[float], list[float]]:
+    """Milliseconds of each ``person show`` (find_person + status) and of each bare
+    certificate lookup, for ``n`` random persons of the population."""
+    from canbao.services import registry
+
+    today = date.today()
+    c = t.certificate
+    with engine.connect() as connection:
+        certnos = list(connection.execute(select(c.c.certno)).scalars())
+        sample = random.Random(SEED).sample(certnos, min(n, len(certnos)))
+        bare = select(c.c.psn_no).where(c.c.psn_cert_type == "01", c.c.certno == bindparam("no"))
+        shows, floors = [], []
+        for certno in sample[:50]:  # warm up: statement caches, buffers
+            registry.status(connection, registry.find_person(connection, "01", certno) or "", today)
+        for certno in sample:
+            start = time.perf_counter()
+            connection.execute(bare, {"no": certno}).scalar()
+            middle = time.perf_counter()
+            psn_no = registry.find_person(connection, "01", certno)
+            registry.status(connection, psn_no or "", today)
+            end = time.perf_counter()
+            floors.append((middle - start) * 1000)
+            shows.append((end - middle) * 1000)
+    return shows, floors
+
+
+def _count(connection: Any, table: Any) -> int:
+    return int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def percentile(values: list[float], p: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+def bench_registry(
+    persons: int, rows: int, folder: Path, say: Callable[[str], None] = lambda _: None
+) -> list[Figure]:
+    """Every measure on a private PostgreSQL server; the figures in table order."""
+    from canbao.adapters.postgres_server import private_server
+
+    figures: list[Figure] = []
+    with private_server() as server:
+        databases = iter(range(1, 100))
+
+        def fresh() -> str:
+            name = f"bench_{next(databases)}"
+            server.execute(f"CREATE DATABASE {name}")
+            url = server.url(name)
+            ready(url)
+            return url
+
+        say(f"registration file: {rows:,} rows")
+        files = write_files(folder, registration_rows(rows))
+        n, seconds = bare_insert(fresh(), files["csv"])
+        floor = f"{n / seconds:,.0f} rows/s (bare bulk insert)"
+        for kind in ("csv", "xlsx"):
+            if kind not in files:
+                figures.append(
+                    Figure(
+                        f"registration import, {kind}",
+                        rows,
+                        "not measured",
+                        floor,
+                        "no .xlsx writer yet (sheets adapter, branch wp-files)",
+                    )
+                )
+                continue
+            say(f"import {kind}")
+            accepted, seconds, how = import_file(fresh(), files[kind], W1_ROWS)
+            subject = f"{accepted / seconds:,.0f} rows/s" if seconds else "not measured"
+            figures.append(
+                Figure(
+                    f"registration import, {kind}",
+                    rows,
+                    subject,
+                    floor,
+                    f"{how}; {accepted:,} accepted",
+                )
+            )
+        say(f"population: {persons:,} persons (canbao demo)")
+        url = fresh()
+        populate(url, persons)
+        engine = ready(url)
+        say("yearly assessment")
+        baseline_rows, baseline_seconds = assessment_baseline(engine, YEAR + 4)
+        floor = f"{baseline_rows / baseline_seconds:,.0f} persons/s (bare INSERT … SELECT)"
+        measured = assess(url, YEAR + 4)
+        subject = (
+            measured if isinstance(measured, str) else f"{measured[0] / measured[1]:,.0f} persons/s"
+        )
+        figures.append(
+            Figure(
+                "yearly assessment (PostgreSQL)",
+                persons,
+                subject,
+                floor,
+                f"target ≥ 100,000 persons/s; {baseline_rows:,} normal resident relations",
+            )
+        )
+        say("person show")
+        shows, floors = lookups(engine, LOOKUPS)
+        figures.append(
+            Figure(
+                "person show: find_person + status (PostgreSQL)",
+                persons,
+                f"p50 {percentile(shows, 50):.2f} ms, p99 {percentile(shows, 99):.2f} ms",
+                f"p50 {percentile(floors, 50):.2f} ms, p99 {percentile(floors, 99):.2f} ms "
+                "(certificate primary-key lookup)",
+                f"target p99 ≤ 20 ms; {len(shows):,} persons at random",
+            )
+        )
+        engine.dispose()
+    return figures
+
+
+def rows_of(figures: list[Figure]) -> list[tuple[str, str, str, str, str]]:
+    return [(f.measure, f"{f.n:,}", f.subject, f.baseline, f.note) for f in figures]
+
+
+def markdown(
+    figures: list[Figure], persons: int, rows: int, today: dt.date, size: dict[str, str]
+) -> str:
+    """The section of docs/benchmarks.md between the ``bench registry`` markers."""
+    table = ["| measure | n | measured | baseline, same run | note |", "|---|---:|---|---|---|"]
+    table += [f"| {' | '.join(row)} |" for row in rows_of(figures)]
+    return "\n".join(
+        [
+            BEGIN,
+            f"Measured {today.isoformat()} with `canbao bench registry --persons {persons} "
+            f"--rows {rows} --write` on {size['nproc']} processors (`nproc`), "
+            f"{size['memory']} memory, {size['cpu']}, Python {size['python']}; PostgreSQL "
+            "private server (fsync off).",
+            "",
+            *table,
+            END,
+        ]
+    )
+
+
+__all__ = ["ROOT", "Figure", "bench_registry", "machine", "markdown", "rows_of", "write"]
