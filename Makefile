@@ -3,9 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup run test lint unit rules e2e scenarios bench policy-check clean
+.PHONY: setup postgresql-server run test lint unit rules e2e integration scenarios bench policy-check clean
 
-setup: $(VENV)/.installed
+# The virtual environment, and the PostgreSQL server that the integration tests start privately.
+setup: $(VENV)/.installed postgresql-server
+
+# Debian's postgresql-15 where missing (apt-get as root; otherwise it says what to install).
+postgresql-server:
+	@bash scripts/install-postgresql.sh
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +41,10 @@ rules: setup
 
 e2e: setup
 	$(BIN)/pytest tests/e2e
+
+# The integration suite, each test on SQLite and on a private PostgreSQL server.
+integration: setup
+	$(BIN)/pytest tests/integration
 
 # The example decision cases of ../shared/scenarios through the command line (CI runs it
 # after `make test`; the repository's own suite does not need ../shared).

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, Run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from canbao import __version__
 from canbao.cli import main
 from canbao.contract import schema
+from conftest import ROOT, Run
 
 PLAIN = {
     "kind": "contribution",

@@ -9,6 +9,7 @@ import re
 import shlex
 
 import pytest
+
 from conftest import ROOT, Run
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -201,33 +201,46 @@ def ensure_person(uow: UnitOfWork, registration: Registration) -> str:
     if existing is not None:
         return existing
     psn_no = new_id("P")
-    with connection.begin_nested() as savepoint:
-        change_id = uow.record("person", psn_no=psn_no, psn_chg_type=NEW)
-        connection.execute(insert(t.person).values(psn_no=psn_no, change_id=change_id))
-        if registration.certno is not None:
-            claimed = connection.execute(
-                _insert_ignore(connection, t.certificate).values(
-                    psn_cert_type=registration.psn_cert_type,
-                    certno=registration.certno,
+    try:
+        with connection.begin_nested():
+            change_id = uow.record("person", psn_no=psn_no, psn_chg_type=NEW)
+            connection.execute(insert(t.person).values(psn_no=psn_no, change_id=change_id))
+            if registration.certno is not None and not _claim(uow, registration, psn_no, change_id):
+                raise _Taken
+            connection.execute(
+                insert(t.person_version).values(
                     psn_no=psn_no,
+                    valid_from=registration.accepted_on,
                     change_id=change_id,
+                    **_person_values(registration),
+                    alive=True,
+                    under_parent_name=registration.under_parent_name,
                 )
-            ).rowcount
-            if not claimed:
-                savepoint.rollback()
-                winner = find_person(connection, registration.psn_cert_type, registration.certno)
-                return winner or psn_no
-        connection.execute(
-            insert(t.person_version).values(
-                psn_no=psn_no,
-                valid_from=registration.accepted_on,
-                change_id=change_id,
-                **_person_values(registration),
-                alive=True,
-                under_parent_name=registration.under_parent_name,
             )
-        )
+    except _Taken:  # the savepoint is rolled back: nothing of this attempt remains
+        winner = find_person(connection, registration.psn_cert_type, registration.certno)
+        return winner if winner is not None else ensure_person(uow, registration)
     return psn_no
+
+
+class _Taken(Exception):
+    """Another transaction holds the certificate (ADR 0007)."""
+
+
+def _claim(uow: UnitOfWork, registration: Registration, psn_no: str, change_id: int) -> bool:
+    """The certificate for ``psn_no``, unless another person holds it (then no row is
+    written: on PostgreSQL the insert waits for the other transaction to end)."""
+    claimed = uow.connection.execute(
+        _insert_ignore(uow.connection, t.certificate)
+        .values(
+            psn_cert_type=registration.psn_cert_type,
+            certno=registration.certno,
+            psn_no=psn_no,
+            change_id=change_id,
+        )
+        .returning(t.certificate.c.psn_no)
+    ).first()
+    return claimed is not None
 
 
 def _insert_ignore(connection: Connection, table: Table) -> Any:

@@ -1,0 +1,1 @@
+"""Adapters: the departments' files (rosters, registration batches, tax exchange files)."""
