@@ -1,9 +1,10 @@
 """A private, throw-away PostgreSQL server on 127.0.0.1 in a temporary folder.
 
-For the benchmark (``canbao bench registry``) and the test fixture (tests/integration): initdb
-and ``pg_ctl start`` on a free port, trust authentication, durability off (the server is thrown
-away), stopped and removed when the ``private_server`` block ends — and, through a watchdog
-process whose standard input is a pipe from us, also when this process dies without cleaning up.
+For the test fixture (tests/integration, ADR 0005) and the benchmark (``canbao bench
+registry``): initdb and ``pg_ctl start`` on a free port, trust authentication, durability off
+(the server is thrown away), stopped and removed when the ``private_server`` block ends — and,
+through a watchdog process whose standard input is a pipe from us, also when this process dies
+without cleaning up.
 
 initdb and postgres refuse to run as root: as root, they run as Debian's ``postgres`` user
 (``runuser``). The server programs are found in ``$CANBAO_PG_BINDIR``, Debian's postgresql-15
@@ -25,12 +26,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SUPERUSER = "canbao"
+# initdb and postgres refuse to run as root: as root, they run as Debian's `postgres` user.
 OWNER = "postgres"
+# Debian's postgresql-15, which `make setup` installs (scripts/install-postgresql.sh).
 DEBIAN_BINDIR = Path("/usr/lib/postgresql/15/bin")
 INSTALL_HINT = (
     "install Debian's postgresql-15: `make setup` does as root, "
     "otherwise `sudo apt-get install postgresql-15`"
 )
+# Durability is worth nothing to a server thrown away after the run; 32 processes and their
+# pools must fit.
 SETTINGS = {
     "listen_addresses": "'127.0.0.1'",
     "fsync": "off",
@@ -38,7 +43,10 @@ SETTINGS = {
     "full_page_writes": "off",
     "max_connections": "128",
 }
+# Memory-backed where there is room: CREATE DATABASE takes ~20 ms on tmpfs, ~400 ms on disk.
 FAST_FOLDER = Path("/dev/shm")
+# Stops the server and removes its folder once we close the pipe on the watchdog's standard
+# input, or die (interrupted, killed): the pipe closes then too.
 WATCHDOG = """
 import shutil, subprocess, sys
 sys.stdin.read()
@@ -84,9 +92,12 @@ def find_bindir() -> Path | None:
 
 
 @contextmanager
-def private_server(settings: dict[str, str] | None = None) -> Iterator[Server]:
-    """A server for the block, stopped and removed at its end however the block ends."""
-    bindir = find_bindir()
+def private_server(
+    bindir: Path | None = None, settings: dict[str, str] | None = None
+) -> Iterator[Server]:
+    """A server for the block, stopped and removed at its end however the block ends;
+    ``settings`` are added to postgresql.conf."""
+    bindir = bindir or find_bindir()
     if bindir is None:
         raise ServerError(f"PostgreSQL's initdb and pg_ctl not found: {INSTALL_HINT}")
     as_owner: list[str] = []
