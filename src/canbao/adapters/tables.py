@@ -102,6 +102,8 @@ person_version = Table(
     Column("alive", Boolean, nullable=False, default=True),
     Column("death_date", Date, nullable=True),
     Column("under_parent_name", Boolean, nullable=False, default=False),
+    # 居住证有效期: the last day of the residence permit enrolled on (B13).
+    Column("permit_expires_on", Date, nullable=True),
     Index("ix_person_version_asof", "psn_no", "valid_from", "id"),
 )
 
@@ -130,6 +132,10 @@ enrollment_version = Table(
     Column("paus_insu_date", Date, nullable=True),
     Column("unit_id", ForeignKey("unit.unit_id"), nullable=True),
     Column("household_id", ForeignKey("household.household_id"), nullable=True),
+    # The engine's benefit_start decision (B1–B13) for the version's year, where one was made.
+    Column("benefit_start", Date, nullable=True),
+    Column("benefit_end", Date, nullable=True),
+    Column("waiting_months", Integer, nullable=True),
     Index("ix_enrollment_version_asof", "rlts_id", "valid_from", "id"),
 )
 

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from canbao import __version__
-from canbao.cli import bench, decide, demo, idcheck, policy, registry
+from canbao.cli import bench, decide, demo, idcheck, imports, policy, registry
 from canbao.cli.output import EXIT_CODES
 
 app = typer.Typer(
@@ -58,6 +58,7 @@ app.add_typer(policy.app, name="policy")
 app.add_typer(bench.app, name="bench")
 app.add_typer(registry.db, name="db")
 app.add_typer(registry.person, name="person")
+app.add_typer(imports.app, name="import")
 app.command("demo", epilog=demo.EPILOG)(demo.demo)
 
 

@@ -50,9 +50,7 @@ def shown(url: str) -> str:
 )
 def show(
     certno: Annotated[str, typer.Argument(help="证件号码 (18 or 15 digits).", show_default=False)],
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="YYYY-MM-DD; default today.")
-    ] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD; default today.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the 1101 JSON.")] = False,
 ) -> None:
     """The person's status in the 1101 interface's shape (baseinfo, insuinfo, idetinfo)."""

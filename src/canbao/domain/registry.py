@@ -23,6 +23,9 @@ PSN_TYPE_CATEGORIES: dict[str, str] = {
 }
 RESIDENT_ADULT = "1501"
 
+#: Kinds of enrollment unit (W4, K3).
+SCHOOL, EMPLOYER, VILLAGE = "school", "employer", "village"
+
 
 @dataclass(frozen=True)
 class Registration:
@@ -43,6 +46,10 @@ class Registration:
       office_admdvs: the office that handled it (全市通办, K5); default the enrollment region.
       under_parent_name: a newborn registered under a parent's name (B5).
       year: the enrollment year, when the form says it (its title) or the clerk sets it.
+      paid_on: the day the contribution was paid, when known at registration (mid-year
+        enrollees and newborns pay on the spot): the engine then decides the benefit start.
+      permit_expires_on: the last day of the residence permit enrolled on (B13).
+      unit_id: the enrollment unit the person is registered through (a school, W4).
     """
 
     chg_type: str
@@ -65,6 +72,9 @@ class Registration:
     office_admdvs: str | None = None
     under_parent_name: bool = False
     year: int | None = None
+    paid_on: date | None = None
+    permit_expires_on: date | None = None
+    unit_id: str | None = None
 
     @property
     def engine_categories(self) -> frozenset[str]:

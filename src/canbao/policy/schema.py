@@ -61,9 +61,7 @@ KEYS: dict[str, KeySpec] = {
     "eligibility.employee_scheme_proofs": KeySpec(
         "texts", "-", "职工医保参保人参加居民医保须提供的证明"
     ),
-    "registration.registry_match_proofs": KeySpec(
-        "texts", "-", "参保登记须与公安户籍一致的信息"
-    ),
+    "registration.registry_match_proofs": KeySpec("texts", "-", "参保登记须与公安户籍一致的信息"),
     "registration.registry_match_exempt": KeySpec(
         "categories", "-", "姓名、身份信息须与公安户籍一致，以下人员除外"
     ),

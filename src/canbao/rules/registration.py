@@ -18,14 +18,22 @@ from canbao.rules.outcome import Outcome
 KIND = "registration"
 
 
-def enrollment_year(policy: Policy, region: str, day: date) -> int:
-    """The enrollment year a registration received on ``day`` is for: the year whose
-    concentrated period holds the day, the coming year when its period is already over (a late
-    registration), else the day's own year (mid-year)."""
+def collection_year(policy: Policy, region: str, day: date) -> int | None:
+    """The year whose concentrated collection period holds ``day``, if any."""
     for year in (day.year + 1, day.year):
         window = Params(policy, region, year).get("collection.concentrated_period")
         if window is not None and window["start"] <= day <= window["end"]:
             return year
+    return None
+
+
+def enrollment_year(policy: Policy, region: str, day: date) -> int:
+    """The enrollment year a registration received on ``day`` is for: the year whose
+    concentrated period holds the day, the coming year when its period is already over (a late
+    registration), else the day's own year (mid-year)."""
+    found = collection_year(policy, region, day)
+    if found is not None:
+        return found
     coming = Params(policy, region, day.year + 1).get("collection.concentrated_period")
     if coming is not None and day > coming["end"]:
         return day.year + 1

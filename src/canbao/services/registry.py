@@ -1,32 +1,46 @@
-"""Register, change and stop (W1); the status of a person as of any date (1101 shape).
+"""Register, change and stop (W1), mid-year enrollees and newborns (W5), scheme switching (W6),
+residence-permit expiry (B13), schools as enrollment units (W4); the status of a person as of
+any date (1101 shape).
 
-Each use case takes a ``UnitOfWork`` (one transaction) and a ``Registration``, decides with
-the policy engine, and records the change with the decision's rule ids and citations. Nothing
-is updated in place: a change is a new version valid from the form's 受理时间 (ADR 0006).
+Each use case takes a ``UnitOfWork`` (one transaction), decides with the policy engine, and
+records the change with the decisions' rule ids and citations. Nothing is updated in place: a
+change is a new version valid from its business date (the form's 受理时间, the day a permit's
+stop takes effect, the day a waiting period ends) (ADR 0006).
+
+Readings (not policy):
+- benefit dates are decided (``benefit_start``, B1–B13) when the payment day is known: a
+  registration that brings ``paid_on`` (mid-year enrollees and newborns pay on the spot), a
+  scheme switch; they are stored on the relation's version with the decision;
+- an earlier relation covers from its ``psn_insu_date`` to the day before its
+  ``paus_insu_date``; one still normal covers up to the day the switch takes effect.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Table, and_, insert, select
+from sqlalchemy import Connection, RowMapping, Table, and_, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import UnitOfWork
 from canbao.domain.codes import IDENTITIES, Scheme
 from canbao.domain.decision import Decision, Status
-from canbao.domain.registry import NEW, STOP, Outcome, Registration
+from canbao.domain.periods import Period
+from canbao.domain.registry import BASIC_INFO, NEW, SCHOOL, STOP, Outcome, Registration
 from canbao.policy import Policy, load_policy
-from canbao.rules import eligibility
+from canbao.rules import benefit, eligibility
 from canbao.rules.decide import decide_facts
 from canbao.rules.registration import change_too_late, enrollment_year
 
 NORMAL, SUSPENDED, TERMINATED = "1", "2", "4"
 PAYING, PAYMENT_SUSPENDED, PAYMENT_ENDED = "1", "2", "3"
+#: payment.result of a successful payment (W2's tax feedback and other channels).
+PAID = "paid"
 RESIDENT = Scheme.RESIDENT.insutype
+SCHEMES = {scheme.insutype: scheme for scheme in Scheme}
 #: 停保原因 → the relation's status after the stop: a death or a move ends the relation; a
 #: switch to the employee scheme suspends it (33号 二（三）: the original relation is suspended).
 STOP_STATUS = {
@@ -42,23 +56,39 @@ def new_id(prefix: str) -> str:
     return prefix + uuid.uuid4().hex[:20]
 
 
-def apply(uow: UnitOfWork, registration: Registration, policy: Policy | None = None) -> Outcome:
-    """The form's 登记类型 decides: 新参保, 停保 or 变更."""
+def apply(
+    uow: UnitOfWork,
+    registration: Registration,
+    policy: Policy | None = None,
+    request_key: str | None = None,
+) -> Outcome:
+    """The form's 登记类型 decides: 新参保, 停保 or 变更. ``request_key`` (a file row's) goes on
+    the change it makes, so that the same request finds it again (``UnitOfWork.seen``)."""
     policy = policy or load_policy()
     if registration.chg_type == NEW:
-        return register(uow, registration, policy)
+        return register(uow, registration, policy, request_key)
     if registration.chg_type == STOP:
-        return stop(uow, registration, policy)
-    return change(uow, registration, policy)
+        return stop(uow, registration, policy, request_key)
+    return change(uow, registration, policy, request_key)
 
 
-def register(uow: UnitOfWork, registration: Registration, policy: Policy) -> Outcome:
-    """新参保: the person (created once per certificate) and a resident enrollment relation."""
+def register(
+    uow: UnitOfWork, registration: Registration, policy: Policy, request_key: str | None = None
+) -> Outcome:
+    """新参保: the person (created once per certificate) and a resident enrollment relation;
+    through a school unit for students (W4); with its benefit start when paid (W5)."""
     year = registration.year or enrollment_year(
         policy, registration.insuplc_admdvs, registration.accepted_on
     )
     psn_no = find_person(uow.connection, registration.psn_cert_type, registration.certno)
-    decision = _eligibility(uow.connection, registration, year, psn_no, policy)
+    school = None
+    if registration.unit_id is not None:
+        school = _unit(uow.connection, registration.unit_id)
+        if school is None or school["kind"] != SCHOOL:
+            return Outcome("refused", f"参保单位{registration.unit_id}不是已登记的学校。", psn_no)
+    decision = _eligibility(
+        uow.connection, registration, year, psn_no, policy, school["admdvs"] if school else None
+    )
     if decision.status is Status.DECIDED and decision.answer.get("eligible") is False:
         return Outcome("refused", decision.explanation, psn_no, decisions=(decision,))
     missing = [
@@ -68,6 +98,13 @@ def register(uow: UnitOfWork, registration: Registration, policy: Policy) -> Out
     ]
     if missing:
         return Outcome("refused", f"须提供：{'、'.join(missing)}。", psn_no, decisions=(decision,))
+    decisions: tuple[Decision, ...] = (decision,)
+    start = None
+    if registration.paid_on is not None:
+        start = _benefit(uow.connection, registration, year, psn_no, policy)
+        decisions += (start,)
+        if start.status is Status.DECIDED and start.answer.get("enrollment_allowed") is False:
+            return Outcome("refused", start.explanation, psn_no, decisions=decisions)
     if psn_no is not None:
         existing = _open_enrollment(uow.connection, psn_no, registration.insuplc_admdvs)
         if existing is not None:
@@ -81,18 +118,10 @@ def register(uow: UnitOfWork, registration: Registration, policy: Policy) -> Out
         psn_no=psn_no,
         psn_chg_type=NEW,
         reason=f"{year}年度参保登记",
-        decisions=(decision,),
+        decisions=decisions,
+        request_key=request_key,
     )
-    rlts_id = new_id("R")
-    uow.connection.execute(
-        insert(t.enrollment).values(
-            rlts_id=rlts_id,
-            psn_no=psn_no,
-            insutype=RESIDENT,
-            insuplc_admdvs=registration.insuplc_admdvs,
-            change_id=change_id,
-        )
-    )
+    rlts_id = _relation(uow, psn_no, RESIDENT, registration.insuplc_admdvs, change_id)
     _version(
         uow,
         rlts_id,
@@ -103,11 +132,16 @@ def register(uow: UnitOfWork, registration: Registration, policy: Policy) -> Out
         PAYING,
         registration.accepted_on,
         None,
+        unit_id=registration.unit_id,
+        **_benefit_dates(start),
     )
-    return Outcome("accepted", decision.explanation, psn_no, rlts_id, change_id, (decision,))
+    text = " ".join(d.explanation for d in decisions)
+    return Outcome("accepted", text, psn_no, rlts_id, change_id, decisions)
 
 
-def stop(uow: UnitOfWork, registration: Registration, policy: Policy) -> Outcome:
+def stop(
+    uow: UnitOfWork, registration: Registration, policy: Policy, request_key: str | None = None
+) -> Outcome:
     """停保: the relation is suspended or terminated from the 受理时间, unless too late (K2)."""
     psn_no = find_person(uow.connection, registration.psn_cert_type, registration.certno)
     current = (
@@ -131,6 +165,7 @@ def stop(uow: UnitOfWork, registration: Registration, policy: Policy) -> Outcome
         psn_no=psn_no,
         psn_chg_type=STOP,
         reason=registration.stop_reason or "other",
+        request_key=request_key,
     )
     _version(
         uow,
@@ -142,11 +177,14 @@ def stop(uow: UnitOfWork, registration: Registration, policy: Policy) -> Outcome
         payment,
         current["psn_insu_date"],
         registration.accepted_on,
+        unit_id=current["unit_id"],
     )
     return Outcome("accepted", "已停保。", psn_no, current["rlts_id"], change_id)
 
 
-def change(uow: UnitOfWork, registration: Registration, policy: Policy) -> Outcome:
+def change(
+    uow: UnitOfWork, registration: Registration, policy: Policy, request_key: str | None = None
+) -> Outcome:
     """变更: the person's data as the form gives it, from the 受理时间 (K6: before payment)."""
     psn_no = find_person(uow.connection, registration.psn_cert_type, registration.certno)
     if psn_no is None:
@@ -165,7 +203,9 @@ def change(uow: UnitOfWork, registration: Registration, policy: Policy) -> Outco
         **(dict(before) if before else {}),
         **{k: v for k, v in after.items() if v is not None},
     }
-    change_id = uow.record("change", psn_no=psn_no, psn_chg_type=registration.chg_type)
+    change_id = uow.record(
+        "change", psn_no=psn_no, psn_chg_type=registration.chg_type, request_key=request_key
+    )
     uow.connection.execute(
         insert(t.person_version).values(
             psn_no=psn_no,
@@ -177,6 +217,278 @@ def change(uow: UnitOfWork, registration: Registration, policy: Policy) -> Outco
         )
     )
     return Outcome("accepted", "已变更。", psn_no, change_id=change_id)
+
+
+# --- newborns (W5: B3–B5) --------------------------------------------------------------------
+
+
+def attach_certificate(
+    uow: UnitOfWork,
+    psn_no: str,
+    cert_type: str,
+    certno: str,
+    day: date,
+    psn_name: str | None = None,
+) -> Outcome:
+    """The number given later to a person registered without one (a newborn under a parent's
+    name, B5; a foreigner, E6): the certificate joins the existing person, and from ``day`` the
+    person has the own name given (``psn_name``) and is no longer flagged as registered under
+    the parent's name (the flag stays in the history)."""
+    holder = find_person(uow.connection, cert_type, certno)
+    if holder == psn_no:
+        return Outcome("unchanged", "该证件已属于该人员。", psn_no)
+    if holder is not None:
+        return Outcome("refused", f"证件号码{certno}已属于另一人员{holder}。", holder)
+    current = person_as_of(uow.connection, psn_no, date.max)
+    if current is None:
+        return Outcome("refused", f"未找到人员{psn_no}。", None)
+    change_id = uow.record(
+        "attach_certificate", psn_no=psn_no, psn_chg_type=BASIC_INFO, reason="补登证件号码"
+    )
+    uow.connection.execute(
+        insert(t.certificate).values(
+            psn_cert_type=cert_type, certno=certno, psn_no=psn_no, change_id=change_id
+        )
+    )
+    kept = {k: v for k, v in current.items() if k not in ("id", "valid_from", "change_id")}
+    kept.update(valid_from=day, change_id=change_id, under_parent_name=False)
+    if psn_name is not None:
+        kept["psn_name"] = psn_name
+    uow.connection.execute(insert(t.person_version).values(**kept))
+    return Outcome("accepted", "已补登证件号码。", psn_no, change_id=change_id)
+
+
+# --- scheme switching (W6: B6–B11) -----------------------------------------------------------
+
+
+def switch_scheme(
+    uow: UnitOfWork,
+    psn_no: str,
+    scheme: Scheme,
+    region: str,
+    joined_on: date,
+    paid_on: date,
+    psn_type: str,
+    categories: frozenset[str] = frozenset(),
+    identities: frozenset[str] = frozenset(),
+    policy: Policy | None = None,
+) -> Outcome:
+    """A person joins ``scheme`` in ``region`` from ``joined_on`` (paid on ``paid_on``): the
+    engine's benefit_start (B6–B11) decides the start and the waiting months; the new relation
+    is stored with them, and the other scheme's relation is suspended when the decision says
+    so, from the day it names (a new version)."""
+    policy = policy or load_policy()
+    current = enrollments_as_of(uow.connection, psn_no, joined_on)
+    if any(
+        r["insutype"] == scheme.insutype
+        and r["insuplc_admdvs"] == region
+        and r["psn_insu_stas"] == NORMAL
+        for r in current
+    ):
+        return Outcome("unchanged", "已在该险种参保。", psn_no)
+    person = person_as_of(uow.connection, psn_no, joined_on)
+    facts = benefit.BenefitFacts(
+        region=region,
+        year=paid_on.year,
+        scheme=scheme,
+        paid_on=paid_on,
+        registered_on=joined_on,
+        birth_date=person["brdy"] if person else None,
+        identities=identities & frozenset(IDENTITIES),
+        categories=categories,
+        history=_history(uow.connection, psn_no, joined_on),
+        hukou_region=person["hukou_admdvs"] if person else None,
+        employee_from=joined_on,
+    )
+    decision = decide_facts(benefit.KIND, facts, policy)
+    change_id = uow.record(
+        "switch",
+        psn_no=psn_no,
+        psn_chg_type=NEW,
+        reason=decision.explanation,
+        decisions=(decision,),
+    )
+    rlts_id = _relation(uow, psn_no, scheme.insutype, region, change_id)
+    _version(
+        uow,
+        rlts_id,
+        change_id,
+        joined_on,
+        psn_type,
+        NORMAL,
+        PAYING,
+        joined_on,
+        None,
+        **_benefit_dates(decision),
+    )
+    suspend_on = decision.answer.get("suspend_relation_on")
+    if decision.answer.get("suspend_relation") and isinstance(suspend_on, date):
+        for row in current:
+            if row["insutype"] != scheme.insutype and row["psn_insu_stas"] == NORMAL:
+                _version(
+                    uow,
+                    row["rlts_id"],
+                    change_id,
+                    suspend_on,
+                    row["psn_type"],
+                    SUSPENDED,
+                    PAYMENT_SUSPENDED,
+                    row["psn_insu_date"],
+                    suspend_on,
+                    unit_id=row["unit_id"],
+                    benefit_start=row["benefit_start"],
+                    waiting_months=row["waiting_months"],
+                    benefit_end=suspend_on - timedelta(days=1),
+                )
+    return Outcome("accepted", decision.explanation, psn_no, rlts_id, change_id, (decision,))
+
+
+def _history(connection: Connection, psn_no: str, until: date) -> tuple[benefit.Coverage, ...]:
+    """The person's earlier coverage: each relation from its insured date up to ``until``
+    while it is normal and paid then; else to the day before its pause (or before the version
+    that stopped the payment: 中断缴费)."""
+    coverages = []
+    for row in enrollments_as_of(connection, psn_no, until):
+        end = until
+        if row["psn_insu_stas"] != NORMAL or row["psn_clct_stas"] != PAYING:
+            end = (row["paus_insu_date"] or row["valid_from"]) - timedelta(days=1)
+        if end >= row["psn_insu_date"]:
+            coverages.append(
+                benefit.Coverage(
+                    SCHEMES[row["insutype"]],
+                    row["insuplc_admdvs"],
+                    Period(row["psn_insu_date"], end),
+                )
+            )
+    return tuple(coverages)
+
+
+# --- residence permits (B13) -----------------------------------------------------------------
+
+
+def stop_expired_permits(
+    uow: UnitOfWork, as_of: date, policy: Policy | None = None
+) -> list[Outcome]:
+    """Every normal resident relation of a person whose residence permit expired before
+    ``as_of`` stops the day after the expiry where the engine says so (B13): a stop version
+    from that day, with the benefits of the paid year the decision keeps. The payment day
+    given to the engine is the relation's first successful payment for the expiry's year."""
+    policy = policy or load_policy()
+    pv = t.person_version
+    later = pv.alias("later")
+    current_version = (
+        select(later.c.id)
+        .where(later.c.psn_no == pv.c.psn_no, later.c.valid_from <= as_of)
+        .order_by(later.c.valid_from.desc(), later.c.id.desc())
+        .limit(1)
+        .correlate(pv)
+        .scalar_subquery()
+    )
+    latest = (
+        select(pv.c.psn_no, pv.c.permit_expires_on)
+        .where(pv.c.permit_expires_on.is_not(None), pv.c.permit_expires_on < as_of)
+        .where(pv.c.id == current_version)
+        .order_by(pv.c.psn_no)
+    )
+    outcomes = []
+    for psn_no, expires in uow.connection.execute(latest).all():
+        for row in enrollments_as_of(uow.connection, psn_no, as_of):
+            if row["insutype"] != RESIDENT or row["psn_insu_stas"] != NORMAL:
+                continue
+            outcomes.append(_permit_stop(uow, psn_no, row, expires, policy))
+    return outcomes
+
+
+def _permit_stop(
+    uow: UnitOfWork, psn_no: str, row: RowMapping, expires: date, policy: Policy
+) -> Outcome:
+    person = person_as_of(uow.connection, psn_no, expires)
+    a, p = t.assessment, t.payment
+    paid_on = uow.connection.execute(
+        select(func.min(p.c.paid_on))
+        .select_from(p.join(a))
+        .where(a.c.rlts_id == row["rlts_id"], a.c.year == expires.year, p.c.result == PAID)
+    ).scalar()
+    facts = benefit.BenefitFacts(
+        region=row["insuplc_admdvs"],
+        year=expires.year,
+        scheme=Scheme.RESIDENT,
+        paid_on=paid_on,
+        registered_on=row["psn_insu_date"],
+        birth_date=person["brdy"] if person else None,
+        identities=frozenset(),
+        categories=frozenset(),
+        history=(),
+        residence_permit_expires_on=expires,
+    )
+    decision = decide_facts(benefit.KIND, facts, policy)
+    stops_on = decision.answer.get("auto_stop_on")
+    if not isinstance(stops_on, date):
+        return Outcome("unchanged", decision.explanation, psn_no, row["rlts_id"], None, (decision,))
+    change_id = uow.record(
+        "permit_expired",
+        psn_no=psn_no,
+        psn_chg_type=STOP,
+        reason=decision.explanation,
+        decisions=(decision,),
+    )
+    _version(
+        uow,
+        row["rlts_id"],
+        change_id,
+        stops_on,
+        row["psn_type"],
+        SUSPENDED,
+        PAYMENT_SUSPENDED,
+        row["psn_insu_date"],
+        stops_on,
+        unit_id=row["unit_id"],
+        benefit_start=row["benefit_start"],
+        waiting_months=row["waiting_months"],
+        benefit_end=decision.answer.get("benefit_end"),
+    )
+    return Outcome("accepted", decision.explanation, psn_no, row["rlts_id"], change_id, (decision,))
+
+
+# --- enrollment units (W4) -------------------------------------------------------------------
+
+
+def register_unit(uow: UnitOfWork, kind: str, name: str, admdvs: str) -> str:
+    """An enrollment unit (a school, W4), once per kind, name and region; its unit_id."""
+    u = t.unit
+    found = uow.connection.execute(
+        select(u.c.unit_id).where(u.c.kind == kind, u.c.name == name, u.c.admdvs == admdvs)
+    ).scalar()
+    if found is not None:
+        return str(found)
+    change_id = uow.record("unit", reason=f"{kind}:{name}")
+    unit_id = new_id("U")
+    uow.connection.execute(
+        insert(u).values(unit_id=unit_id, kind=kind, name=name, admdvs=admdvs, change_id=change_id)
+    )
+    return unit_id
+
+
+def unit_members(connection: Connection, unit_id: str, day: date) -> list[tuple[str, RowMapping]]:
+    """(psn_no, relation version) of everyone enrolled through the unit on ``day``."""
+    e = t.enrollment
+    persons = connection.execute(
+        select(e.c.psn_no)
+        .distinct()
+        .select_from(e.join(t.enrollment_version))
+        .where(t.enrollment_version.c.unit_id == unit_id)
+        .order_by(e.c.psn_no)
+    ).scalars()
+    return [
+        (psn_no, row)
+        for psn_no in persons
+        for row in enrollments_as_of(connection, psn_no, day)
+        if row["unit_id"] == unit_id
+    ]
+
+
+def _unit(connection: Connection, unit_id: str) -> RowMapping | None:
+    return connection.execute(select(t.unit).where(t.unit.c.unit_id == unit_id)).mappings().first()
 
 
 # --- persons ---------------------------------------------------------------------------------
@@ -215,6 +527,7 @@ def ensure_person(uow: UnitOfWork, registration: Registration) -> str:
                     **_person_values(registration),
                     alive=True,
                     under_parent_name=registration.under_parent_name,
+                    permit_expires_on=registration.permit_expires_on,
                 )
             )
     except _Taken:  # the savepoint is rolled back: nothing of this attempt remains
@@ -318,6 +631,20 @@ def _open_enrollment(
     return None
 
 
+def _relation(uow: UnitOfWork, psn_no: str, insutype: str, region: str, change_id: int) -> str:
+    rlts_id = new_id("R")
+    uow.connection.execute(
+        insert(t.enrollment).values(
+            rlts_id=rlts_id,
+            psn_no=psn_no,
+            insutype=insutype,
+            insuplc_admdvs=region,
+            change_id=change_id,
+        )
+    )
+    return rlts_id
+
+
 def _version(
     uow: UnitOfWork,
     rlts_id: str,
@@ -328,7 +655,10 @@ def _version(
     payment: str,
     insu_date: date,
     paused: date | None,
+    **extra: Any,
 ) -> None:
+    """A version of the relation; ``extra``: unit_id, benefit_start, benefit_end,
+    waiting_months."""
     uow.connection.execute(
         insert(t.enrollment_version).values(
             rlts_id=rlts_id,
@@ -339,8 +669,44 @@ def _version(
             psn_clct_stas=payment,
             psn_insu_date=insu_date,
             paus_insu_date=paused,
+            **extra,
         )
     )
+
+
+def _benefit_dates(decision: Decision | None) -> dict[str, Any]:
+    """The benefit dates a benefit_start decision gives, for the relation's version."""
+    answer = decision.answer if decision is not None else {}
+    return {
+        "benefit_start": answer.get("benefit_start"),
+        "benefit_end": answer.get("benefit_end"),
+        "waiting_months": answer.get("waiting_months"),
+    }
+
+
+def _benefit(
+    connection: Connection,
+    registration: Registration,
+    year: int,
+    psn_no: str | None,
+    policy: Policy,
+) -> Decision:
+    """When the benefits of a paid registration start (B1–B5, B12, B13)."""
+    facts = benefit.BenefitFacts(
+        region=registration.insuplc_admdvs,
+        year=year,
+        scheme=Scheme.RESIDENT,
+        paid_on=registration.paid_on,
+        registered_on=registration.accepted_on,
+        birth_date=registration.brdy,
+        identities=registration.identities & frozenset(IDENTITIES),
+        categories=registration.engine_categories,
+        history=_history(connection, psn_no, registration.accepted_on) if psn_no else (),
+        hukou_region=registration.hukou_admdvs,
+        enrolled_under_parent_name=registration.under_parent_name,
+        residence_permit_expires_on=registration.permit_expires_on,
+    )
+    return decide_facts(benefit.KIND, facts, policy)
 
 
 def _eligibility(
@@ -349,6 +715,7 @@ def _eligibility(
     year: int,
     psn_no: str | None,
     policy: Policy,
+    school_region: str | None = None,
 ) -> Decision:
     employee = psn_no is not None and any(
         row["insutype"] == Scheme.EMPLOYEE.insutype and row["psn_insu_stas"] == NORMAL
@@ -359,8 +726,10 @@ def _eligibility(
         year=year,
         as_of=registration.accepted_on,
         hukou_region=registration.hukou_admdvs,
-        residence_permit_region=None,
-        school_region=None,
+        residence_permit_region=(
+            registration.resd_admdvs if registration.permit_expires_on is not None else None
+        ),
+        school_region=school_region,
         in_employee_scheme=employee,
         in_resident_scheme_elsewhere=False,
         employed=False,
@@ -439,4 +808,16 @@ def status(connection: Connection, psn_no: str, as_of: date) -> dict[str, Any] |
     }
 
 
-__all__ = ["apply", "change", "find_person", "register", "status", "stop"]
+__all__ = [
+    "apply",
+    "attach_certificate",
+    "change",
+    "find_person",
+    "register",
+    "register_unit",
+    "status",
+    "stop",
+    "stop_expired_permits",
+    "switch_scheme",
+    "unit_members",
+]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 13:28:46.616088
+Create Date: 2026-11-23 13:38:47.593397
 """
 
 from __future__ import annotations
@@ -217,6 +217,7 @@ def upgrade() -> None:
         sa.Column("alive", sa.Boolean(), nullable=False),
         sa.Column("death_date", sa.Date(), nullable=True),
         sa.Column("under_parent_name", sa.Boolean(), nullable=False),
+        sa.Column("permit_expires_on", sa.Date(), nullable=True),
         sa.ForeignKeyConstraint(
             ["change_id"], ["change_log.id"], name=op.f("fk_person_version_change_id_change_log")
         ),
@@ -327,6 +328,9 @@ def upgrade() -> None:
         sa.Column("paus_insu_date", sa.Date(), nullable=True),
         sa.Column("unit_id", sa.String(length=32), nullable=True),
         sa.Column("household_id", sa.String(length=32), nullable=True),
+        sa.Column("benefit_start", sa.Date(), nullable=True),
+        sa.Column("benefit_end", sa.Date(), nullable=True),
+        sa.Column("waiting_months", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["change_id"],
             ["change_log.id"],

@@ -108,4 +108,3 @@ class BenefitFacts:
     def last_coverage(self) -> Coverage | None:
         """The coverage that ended last."""
         return max(self.history, key=lambda c: c.period.end, default=None)
-

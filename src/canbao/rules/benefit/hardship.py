@@ -23,7 +23,8 @@ def register_first(ctx: Context) -> Finding | None:
     if facts.scheme is not Scheme.RESIDENT or setting is None or not setting.value:
         return None
     listed = [
-        code for code in IDENTITIES
+        code
+        for code in IDENTITIES
         if code in facts.identities and _full_subsidy(ctx.peek(f"subsidy.{code}"))
     ]
     if not listed:
@@ -38,8 +39,10 @@ def register_first(ctx: Context) -> Finding | None:
     ctx.out.apply("B12")
     day = facts.hardship_flagged_on or facts.registered_on or ctx.paid
     basis = (
-        "完成参保登记、做好身份标识" if facts.hardship_flagged_on
-        else "办理参保登记（未提供身份标识日期，以登记日期计）" if facts.registered_on
+        "完成参保登记、做好身份标识"
+        if facts.hardship_flagged_on
+        else "办理参保登记（未提供身份标识日期，以登记日期计）"
+        if facts.registered_on
         else "缴费（未提供登记和身份标识日期，以缴费日期计）"
     )
     begins = ctx.resident_floor(day)

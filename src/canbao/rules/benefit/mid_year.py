@@ -22,7 +22,9 @@ def employee(ctx: Context) -> Finding:
         return veteran_no_wait(ctx, {}, "参加职工医保")
     ctx.out.cite_rule("E3")  # the employee scheme "按照规定": its own rules
     return Finding(
-        None, None, (ctx.facts.year,),
+        None,
+        None,
+        (ctx.facts.year,),
         "职工医保的待遇起始时间由各地职工医保办法规定，本项目文件集未作规定。",
         gaps=(f"职工医保参保缴费后的待遇起始时间，本项目文件集（含{ctx.place}文件）未规定",),
     )
@@ -48,7 +50,9 @@ def mid_year(ctx: Context) -> Finding:
         ctx.out.apply("B2")
         begins = first_of_next_month(ctx.paid)
         return Finding(
-            begins, 0, (facts.year,),
+            begins,
+            0,
+            (facts.year,),
             f"中途参保按全年标准缴费，{ctx.paid}缴费成功，自次月1日即{begins}起享受待遇。",
         )
     if veteran(facts):
@@ -60,15 +64,17 @@ def mid_year(ctx: Context) -> Finding:
     if rule is not None:
         ctx.get("benefit.mid_year_start")
         return Finding(
-            None, None, (facts.year,),
+            None,
+            None,
+            (facts.year,),
             f"{ctx.paid}在参保年度开始后缴费，但不属中途参保；{ctx.place}文件只规定中途参保人员"
             "自缴费次月1日起享受待遇。",
-            gaps=(
-                f"参保年度开始后缴费、又不属中途参保人员的待遇起始时间，{ctx.place}文件未规定",
-            ),
+            gaps=(f"参保年度开始后缴费、又不属中途参保人员的待遇起始时间，{ctx.place}文件未规定",),
         )
     return Finding(
-        None, None, (facts.year,),
+        None,
+        None,
+        (facts.year,),
         f"{ctx.paid}在{facts.year}参保年度开始后缴费，{ctx.place}文件未规定年度开始后缴费的待遇起始时间。",
         gaps=(
             f"参保年度开始后缴费（中途参保、零星缴费或新生儿逾期参保）的待遇起始时间，"

@@ -59,7 +59,10 @@ def start(ctx: Context) -> Finding | Late | None:
     )
     if ctx.paid.year > born.year or facts.year > born.year:
         return Finding(
-            born, 0, None, text,
+            born,
+            0,
+            None,
+            text,
             gaps=(
                 f"新生儿出生后{days}天内登记、待遇跨两个年度时，出生当年的居民医保费是否应缴，"
                 f"{ctx.cited('B3')}及{ctx.place}文件均未规定",
@@ -81,7 +84,9 @@ def _local_window(ctx: Context, born: date) -> Finding | Late:
         if len(years) > 1:
             both = "，待遇跨年度，应同时缴纳" + "、".join(map(str, years)) + "两年的居民医保费"
         return Finding(
-            born, 0, years,
+            born,
+            0,
+            years,
             f"新生儿{born}出生，{ctx.paid}缴费成功，在出生次月1日起{months}个月内"
             f"（至{window_end}），自出生之日起享受待遇{both}。",
             fields,
@@ -92,7 +97,9 @@ def _local_window(ctx: Context, born: date) -> Finding | Late:
         days = int(ctx.require("benefit.newborn_window_days"))
         out.apply("B3")
         return Finding(
-            None, None, (facts.year,),
+            None,
+            None,
+            (facts.year,),
             f"新生儿{born}出生，在出生后{days}天内登记，但{ctx.paid}才缴费，已超过{ctx.place}"
             f"出生次月1日起{months}个月的期限（至{window_end}）；国家规定按登记时间自出生之日起"
             "报销，本地规定按缴费时间自缴费次月1日起享受，文件未明确以何者为准。",
@@ -108,7 +115,9 @@ def _local_window(ctx: Context, born: date) -> Finding | Late:
         )
     begins = ctx.next_month_or_year()
     return Finding(
-        begins, 0, (facts.year,),
+        begins,
+        0,
+        (facts.year,),
         f"新生儿{born}出生，{ctx.paid}缴费，已超过出生次月1日起{months}个月的期限"
         f"（至{window_end}），按中途参保自{begins}起享受待遇。",
         fields,

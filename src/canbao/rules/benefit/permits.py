@@ -36,7 +36,9 @@ def expired(ctx: Context) -> Finding | None:
     if _stops(ctx) is None:
         return None
     return Finding(
-        None, None, (),
+        None,
+        None,
+        (),
         f"居住证已于{expires}到期，自动停保；未持新的有效居住证重新办理参保的，"
         f"{facts.year}年度不能参保、不享受待遇。",
         {"enrollment_allowed": False, "benefit_end": None, "next_year_requires_new_permit": True},

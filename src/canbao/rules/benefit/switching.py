@@ -71,7 +71,9 @@ def switch(ctx: Context, last: Coverage) -> Finding:
             return veteran_no_wait(ctx, fields, lead)
         out.apply(rule)
         return Finding(
-            None, None, (facts.year,),
+            None,
+            None,
+            (facts.year,),
             f"{lead}，不足{minimum}个月；跨制度切换的待遇衔接规定只适用于连续参保{minimum}个月以上"
             "的人员，此种情形的待遇起始和等待期文件未规定。",
             fields,
@@ -86,7 +88,9 @@ def switch(ctx: Context, last: Coverage) -> Finding:
         begins = ctx.after_payment()
         when = "缴费当日" if begins == ctx.paid else f"{begins}"
         return Finding(
-            begins, 0, (facts.year,),
+            begins,
+            0,
+            (facts.year,),
             f"{lead}，不超过{max_gap}个月，缴费后即可享受待遇，自{when}起。",
             fields,
         )
@@ -107,7 +111,9 @@ def _long_gap(
                 out.apply("B9")
             begins = ctx.after_payment()
             return Finding(
-                begins, 0, (facts.year,),
+                begins,
+                0,
+                (facts.year,),
                 f"{lead}，但{exempt or '退役军人'}不设等待期，自{begins}起享受待遇。",
                 fields,
             )
@@ -115,7 +121,9 @@ def _long_gap(
         begins = ctx.waiting_end(waiting)
         out.apply("B6")  # the original relation is suspended when the waiting period ends
         return Finding(
-            begins, waiting, (facts.year,),
+            begins,
+            waiting,
+            (facts.year,),
             f"{lead}，设{waiting}个月待遇等待期，自{begins}起享受当年{SCHEME_NAMES[facts.scheme]}"
             "待遇，等待期满后暂停原参保关系。",
             {**fields, "suspend_relation": True, "suspend_relation_on": begins},
@@ -126,7 +134,9 @@ def _long_gap(
     switching = f"{SCHEME_NAMES[last.scheme]}切换{SCHEME_NAMES[facts.scheme]}"
     if rule == "B7":
         return Finding(
-            None, None, (facts.year,),
+            None,
+            None,
+            (facts.year,),
             f"{lead}；{ctx.place}文件对{switching}的待遇衔接未作具体规定，所依据的规定不在本项目"
             "文件集中。",
             fields,
@@ -136,7 +146,9 @@ def _long_gap(
             ),
         )
     return Finding(
-        None, None, (facts.year,),
+        None,
+        None,
+        (facts.year,),
         f"{lead}；国家规定各统筹地区可设置不超过{cap}个月的待遇享受等待期，期满后暂停原参保关系，"
         f"但{ctx.place}文件未设置等待期。",
         {
@@ -182,7 +194,9 @@ def veteran_no_wait(ctx: Context, fields: dict[str, Any], lead: str) -> Finding:
     begins = ctx.after_payment()
     who = "退役军人" if "veteran" in ctx.facts.categories else "随军未就业军人配偶就业后"
     return Finding(
-        begins, 0, (ctx.facts.year,),
+        begins,
+        0,
+        (ctx.facts.year,),
         f"{lead}；{who}参保并办理关系转移接续的，不受待遇享受等待期限制，自{begins}起享受待遇。",
         fields,
     )
@@ -200,7 +214,9 @@ def tuopin(ctx: Context, last: Coverage, *, transfer: bool) -> Finding:
     else:
         how = f"由{SCHEME_NAMES[last.scheme]}切换至{SCHEME_NAMES[facts.scheme]}"
     return Finding(
-        begins, 0, (facts.year,),
+        begins,
+        0,
+        (facts.year,),
         f"脱贫人口{how}参保，不设等待期、不受缴费时间限制，自{begins}起享受待遇，原参保关系暂停。",
         {"previous_scheme": last.scheme.value, "suspend_relation": True},
     )
@@ -234,7 +250,9 @@ def _land_expropriated(ctx: Context, joined: date) -> Finding:
     """B11: a land-expropriated farmer finds a job and joins the employee scheme."""
     ctx.out.apply("B11")
     return Finding(
-        joined, 0, (ctx.facts.year,),
+        joined,
+        0,
+        (ctx.facts.year,),
         f"被征地农民在政府代缴期间就业参加职工医保，办理参保关系转移接续，自{joined}起享受职工医保"
         "待遇，及时暂停原居民医保待遇。",
         {

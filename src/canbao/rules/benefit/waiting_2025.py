@@ -35,7 +35,9 @@ def start(ctx: Context) -> Finding:
         if in_period is None:
             out.apply("B14")
             return Finding(
-                None, None, (facts.year,),
+                None,
+                None,
+                (facts.year,),
                 f"{facts.year}年度起未在集中参保期内参保的设固定待遇等待期，但{ctx.place}"
                 f"{facts.year}年度集中参保期不在政策数据中，无法判断是否适用。",
                 gaps=(
@@ -58,14 +60,18 @@ def start(ctx: Context) -> Finding:
         out.apply("B9")
         begins = ctx.after_payment()
         return Finding(
-            begins, 0, (facts.year,),
+            begins,
+            0,
+            (facts.year,),
             f"{why}，但退役军人不受待遇享受等待期限制，自{begins}起享受待遇。",
             fields,
         )
     special = sorted(facts.identities)
     if special:
         return Finding(
-            None, None, (facts.year,),
+            None,
+            None,
+            (facts.year,),
             f"{why}；新生儿等特殊群体不设固定等待期（{ctx.cited('B14')}），"
             f"{IDENTITIES[special[0]]}是否属特殊群体，政策数据未载明。",
             fields,
@@ -88,7 +94,9 @@ def start(ctx: Context) -> Finding:
     begins = ctx.waiting_end(total)
     repaired_text = f"补缴{facts.repair_years}年后" if facts.repair_years else ""
     return Finding(
-        begins, total, (facts.year,),
+        begins,
+        total,
+        (facts.year,),
         f"{why}，{repaired_text}待遇等待期{total}个月（固定{fixed}个月、变动{variable}个月"
         f"{_unconfirmed(ctx)}），自{begins}起享受待遇。",
         {**fields, "fixed_waiting_months": fixed, "variable_waiting_months": variable},

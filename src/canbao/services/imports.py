@@ -1,0 +1,216 @@
+"""Imports of the registration form (登记表) from .xlsx and .csv files (issue 6, item 5).
+
+The file is read by ``canbao.adapters.sheets`` and its rows checked by
+``canbao.adapters.registration_form``; each good row becomes a ``Registration`` applied by
+``canbao.services.registry.apply`` in its own transaction, so that an import killed at any
+moment leaves whole rows only, and running it again completes it.
+
+Idempotence: a row's request key is the hash of its content (every cell but 序号, the row's
+identity included); the change it made carries the key, and a row whose key is already in the
+change log is ``unchanged``. The same file imported again accepts nothing new; a row repeated
+in a later file is found too.
+
+Readings (conventions of this module, not policy):
+
+* The enrollment year of a row: ``--year`` when given; else the year whose concentrated
+  collection period holds its 受理时间 (``rules.registration.collection_year``); else the
+  year the form's title names (江门市2022年度…); else the registry's ``enrollment_year``.
+* 户籍地 (hukou region): the form has only the text 户籍地址. The region is the one whose
+  full name (广东省江门市开平市), or the name without the province (江门市开平市), begins
+  the address, the most specific such region, when exactly one is; otherwise the hukou is
+  unknown and the eligibility engine's answer decides (the 参保属地 is never taken for it).
+* 停保原因: a refund reason's Chinese name or code (SPEC section 6); other texts are
+  ``other``.
+* A 新生儿 (1401) row without an ID number is a newborn registered under a parent's name
+  (B5); the number given later is attached with ``registry.attach_certificate``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from canbao.adapters.database import Actor, unit_of_work
+from canbao.adapters.registration_form import (
+    COLUMNS,
+    NOTICE_CODES,
+    REQUIRED,
+    RegistrationRow,
+    RowError,
+    parse_rows,
+    year_of_title,
+)
+from canbao.adapters.sheets import SheetError, read_table
+from canbao.certno.regions import address_codes
+from canbao.domain.codes import REFUND_REASONS
+from canbao.domain.registry import ENROLLMENT_INFO, NEW, STOP, Registration
+from canbao.policy import Policy, load_policy
+from canbao.rules.registration import collection_year
+from canbao.services import registry
+
+#: The form's 登记类型 codes → the registry's change types.
+CHANGE_TYPES = {"11": NEW, "21": STOP, "36": ENROLLMENT_INFO}
+NEWBORN = "1401"
+
+
+@dataclass
+class Report:
+    """What an import did: ``accepted`` and ``unchanged`` counts, every rejected row."""
+
+    accepted: int = 0
+    unchanged: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "accepted": self.accepted,
+            "unchanged": self.unchanged,
+            "rejected": [error.as_json() for error in sorted(self.rejected, key=_order)],
+        }
+
+
+def _order(error: RowError) -> tuple[int, str]:
+    return error.row, error.column or ""
+
+
+def read_registrations(path: Path) -> tuple[list[RegistrationRow], list[RowError], int | None]:
+    """The good rows of a form, its bad rows, and the year its title names.
+    Raises ``SheetError`` when the file cannot be read at all."""
+    table = read_table(path, COLUMNS, REQUIRED)
+    rows, errors = parse_rows(table)
+    return rows, errors, year_of_title(table.titles)
+
+
+def import_registrations(
+    url: str,
+    path: Path,
+    actor: str,
+    year: int | None = None,
+    policy: Policy | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Apply every good row of the form at ``path``, one transaction per row; ``progress``
+    is told (rows done, rows in all) after each."""
+    policy = policy or load_policy()
+    rows, errors, title_year = read_registrations(path)
+    report = Report(rejected=[e for e in errors if e.code not in NOTICE_CODES])
+    report.unchanged += len(errors) - len(report.rejected)  # rows repeated in the file
+    for done, row in enumerate(rows, 1):
+        registration = to_registration(row, policy, year, title_year)
+        if isinstance(registration, RowError):
+            report.rejected.append(registration)
+        else:
+            _apply(url, path, actor, row, registration, policy, report)
+        if progress is not None:
+            progress(done, len(rows))
+    return report
+
+
+def _apply(
+    url: str,
+    path: Path,
+    actor: str,
+    row: RegistrationRow,
+    registration: Registration,
+    policy: Policy,
+    report: Report,
+) -> None:
+    key = request_key(row)
+    with unit_of_work(url, Actor(actor, source_file=path.name, source_row=row.row)) as uow:
+        if uow.seen(key) is not None:
+            report.unchanged += 1
+            return
+        outcome = registry.apply(uow, registration, policy, request_key=key)
+    if outcome.status == "accepted":
+        report.accepted += 1
+    elif outcome.status == "unchanged":
+        report.unchanged += 1
+    else:
+        report.rejected.append(RowError(row.row, None, "refused", outcome.reason))
+
+
+def request_key(row: RegistrationRow) -> str:
+    """The row's content (all but its row number and 序号), hashed: the same row is the
+    same request, whichever file or line it comes from."""
+    content = row.model_dump(mode="json", exclude={"row", "seq"})
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+    return f"registration:{digest}"
+
+
+def to_registration(
+    row: RegistrationRow, policy: Policy, year: int | None, title_year: int | None
+) -> Registration | RowError:
+    """The registration a good row asks for (see the module's readings)."""
+    if row.insuplc_admdvs is None:
+        return RowError(row.row, "参保属地", "missing", "必填项为空")
+    region = row.insuplc_admdvs
+    newborn_without_number = row.psn_type == NEWBORN and row.certno is None
+    return Registration(
+        chg_type=CHANGE_TYPES[row.psn_chg_type],
+        psn_name=row.psn_name,
+        insuplc_admdvs=region,
+        accepted_on=row.psn_insu_date,
+        psn_type=row.psn_type or Registration.psn_type,
+        psn_cert_type=row.psn_cert_type or Registration.psn_cert_type,
+        certno=row.certno,
+        gend=row.gend or Registration.gend,
+        brdy=row.brdy,
+        tel=row.tel,
+        bank_acct=row.bank_acct,
+        hukou_admdvs=hukou_region(row.hukou_address),
+        stop_reason=_stop_reason(row.stop_reason),
+        under_parent_name=newborn_without_number,
+        year=year or collection_year(policy, region, row.psn_insu_date) or title_year,
+    )
+
+
+def _stop_reason(text: str | None) -> str | None:
+    if text is None:
+        return None
+    if text in REFUND_REASONS:
+        return text
+    return next((code for code, name in REFUND_REASONS.items() if name == text), "other")
+
+
+def hukou_region(address: str | None) -> str | None:
+    """The region a 户籍地址 begins with (see the module's readings), or None."""
+    if not address:
+        return None
+    text = "".join(address.split())
+    found = [
+        (len(code.rstrip("0")), code) for name, code in _region_names() if text.startswith(name)
+    ]
+    if not found:
+        return None
+    deepest = max(depth for depth, _ in found)
+    codes = {code for depth, code in found if depth == deepest}
+    return codes.pop() if len(codes) == 1 else None
+
+
+@cache
+def _region_names() -> tuple[tuple[str, str], ...]:
+    """(name, code): each region's full name, and the name without its province."""
+    names = address_codes()
+    pairs = []
+    for code, name in names.items():
+        pairs.append((name, code))
+        province = names.get(code[:2] + "0000")
+        if province and code[2:] != "0000" and name.startswith(province):
+            pairs.append((name[len(province) :], code))
+    return tuple((name, code) for name, code in pairs if name)
+
+
+__all__ = [
+    "Report",
+    "SheetError",
+    "hukou_region",
+    "import_registrations",
+    "read_registrations",
+    "request_key",
+    "to_registration",
+]
