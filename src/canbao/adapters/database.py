@@ -88,6 +88,10 @@ class Actor:
     request_key: str | None = None
 
 
+#: The statement every change goes through, built once (its values are parameters).
+_RECORD = insert(change_log).returning(change_log.c.id)
+
+
 class UnitOfWork:
     """One transaction: ``record`` writes the change_log row every other row points to."""
 
@@ -117,8 +121,8 @@ class UnitOfWork:
                 if {"doc": c.doc, "section": c.section} not in citations
             ]
         change_id = self.connection.execute(
-            insert(change_log)
-            .values(
+            _RECORD,
+            dict(
                 recorded_at=dt.datetime.now(dt.UTC),
                 actor=self.actor.name,
                 action=action,
@@ -131,8 +135,7 @@ class UnitOfWork:
                 source_file=self.actor.source_file,
                 source_row=row if row is not None else self.actor.source_row,
                 request_key=request_key,
-            )
-            .returning(change_log.c.id)
+            ),
         ).scalar_one()
         return int(change_id)
 

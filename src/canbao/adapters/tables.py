@@ -139,17 +139,23 @@ enrollment_version = Table(
     Index("ix_enrollment_version_asof", "rlts_id", "valid_from", "id"),
 )
 
-#: 资助参保身份 with their validity, as the departments' lists give them (W3, K7).
+#: 资助参保身份 with their validity, as the departments' monthly lists give them (W3, K7). Each
+#: row is a version of one identity (person, identity, ``begin``): 新增 appends it open, 减员
+#: appends it again with its ``end`` (the last day it holds); the latest row is its state. A
+#: version counts for funding once a reviewer other than its proposer confirmed it (``review``).
 hardship_identity = Table(
     "hardship_identity",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("psn_no", ForeignKey("person.psn_no"), nullable=False, index=True),
+    Column("psn_no", ForeignKey("person.psn_no"), nullable=False),
     Column("identity", String(40), nullable=False),
     Column("begin", Date, nullable=False),
     Column("end", Date, nullable=True),
     Column("department", String(32), nullable=False),
+    Column("list_month", String(7), nullable=False, index=True),
+    Column("benefit_start", Date, nullable=True),
     _change(),
+    Index("ix_hardship_identity_asof", "psn_no", "identity", "begin", "id"),
 )
 
 #: Enrollment units: schools (W4), employers, villages (collective accounts, K3).
@@ -193,16 +199,8 @@ household_member = Table(
     _change(),
 )
 
-#: 应征数据: what the tax bureau is asked to collect (W2, K1, C6).
-tax_batch = Table(
-    "tax_batch",
-    metadata,
-    Column("batch_id", String(32), primary_key=True),
-    Column("admdvs", Region, nullable=False),
-    Column("year", Integer, nullable=False),
-    _change(),
-)
 
+#: 应征数据: one row per relation and year, written once by the yearly assessment (W2, K2, C6).
 assessment = Table(
     "assessment",
     metadata,
@@ -214,12 +212,14 @@ assessment = Table(
     Column("subsidy", Money, nullable=False),
     Column("payable", Money, nullable=False),
     Column("subsidy_identity", String(40), nullable=True),
-    Column("declaration", String(8), nullable=False),
-    Column("batch_id", ForeignKey("tax_batch.batch_id"), nullable=True, index=True),
+    # 申报方式 (C6): normal, zero (全额资助零申报) or reduced_with_identity (定额资助按标识申报).
+    Column("declaration", String(24), nullable=False),
     _change(),
     UniqueConstraint("rlts_id", "year", name="uq_assessment_rlts_id_year"),
 )
 
+#: The funding lines of an assessment's subsidy (C4); they add up to the subsidy. Where the
+#: documents leave the split open the one line's source is ``undetermined``.
 subsidy_line = Table(
     "subsidy_line",
     metadata,
@@ -229,20 +229,60 @@ subsidy_line = Table(
     Column("amount", Money, nullable=True),
 )
 
+#: A file of 应征数据 sent to the tax bureau (K1); its members are in ``tax_batch_item``.
+tax_batch = Table(
+    "tax_batch",
+    metadata,
+    Column("batch_id", String(32), primary_key=True),
+    Column("admdvs", Region, nullable=False),
+    Column("year", Integer, nullable=False),
+    _change(),
+)
+
+#: Which assessments a batch sent (an assessment is sent again after a resend, K1).
+tax_batch_item = Table(
+    "tax_batch_item",
+    metadata,
+    Column("batch_id", ForeignKey("tax_batch.batch_id"), primary_key=True),
+    Column("assessment_id", ForeignKey("assessment.id"), primary_key=True, index=True),
+)
+
 #: 扣费反馈 and payments by any channel (clct_way, K4): paid, resend or abandoned (K1).
 payment = Table(
     "payment",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("assessment_id", ForeignKey("assessment.id"), nullable=False, index=True),
+    # paid, resend (not the person's fault), abandoned (自动弃保, K1) or failed (the documents
+    # do not say whether the failure abandons).
     Column("result", String(16), nullable=False),
     Column("paid_amount", Money, nullable=False),
     Column("paid_on", Date, nullable=True),
     Column("clct_way", Code, nullable=False),
     Column("failure_reason", Text, nullable=True),
+    Column("batch_id", ForeignKey("tax_batch.batch_id"), nullable=True, index=True),
+    Column("result_code", Code, nullable=True),
     _change(),
 )
 
+#: A feedback line that matches no batch, person or assessment: kept and reported, never lost.
+unmatched_feedback = Table(
+    "unmatched_feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("problem", String(16), nullable=False),
+    Column("batch_id", String(32), nullable=True),
+    Column("certno", String(32), nullable=True),
+    Column("year", Integer, nullable=True),
+    Column("result_code", Code, nullable=True),
+    Column("paid_amount", Money, nullable=True),
+    Column("paid_on", Date, nullable=True),
+    Column("failure_reason", Text, nullable=True),
+    _change(),
+)
+
+#: 退费申请 with the engine's decision (F1–F6); confirmed and paid are events (review,
+#: refund_payment), not columns.
 refund_case = Table(
     "refund_case",
     metadata,
@@ -250,12 +290,18 @@ refund_case = Table(
     Column("psn_no", ForeignKey("person.psn_no"), nullable=False, index=True),
     Column("rlts_id", ForeignKey("enrollment.rlts_id"), nullable=True),
     Column("year", Integer, nullable=False),
+    Column("insutype", Code, nullable=False),
     Column("reason", String(32), nullable=False),
     Column("paid_amount", Money, nullable=False),
+    Column("paid_on", Date, nullable=False),
     Column("applied_on", Date, nullable=False),
     Column("event_on", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("eligible", Boolean, nullable=True),
     Column("amount", Money, nullable=True),
+    Column("terminate", Boolean, nullable=True),
     Column("channel", String(64), nullable=True),
+    Column("channel_region", Region, nullable=True),
     _change(),
 )
 
@@ -267,6 +313,7 @@ refund_payment = Table(
     Column("case_id", ForeignKey("refund_case.case_id"), nullable=False, unique=True),
     Column("amount", Money, nullable=False),
     Column("channel", String(64), nullable=False),
+    Column("channel_region", Region, nullable=True),
     Column("paid_on", Date, nullable=False),
     _change(),
 )
@@ -277,9 +324,10 @@ review = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("subject", String(16), nullable=False),
-    Column("subject_id", String(32), nullable=False, index=True),
+    Column("subject_id", String(32), nullable=False),
     Column("confirmed", Boolean, nullable=False),
     _change(),
+    UniqueConstraint("subject", "subject_id", name="uq_review_subject_subject_id"),
 )
 
 duplicate_case = Table(

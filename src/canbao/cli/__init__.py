@@ -14,7 +14,18 @@ from typing import Annotated
 import typer
 
 from canbao import __version__
-from canbao.cli import bench, decide, demo, idcheck, imports, policy, registry
+from canbao.cli import (
+    bench,
+    collection,
+    decide,
+    demo,
+    hardship,
+    idcheck,
+    imports,
+    policy,
+    refunds,
+    registry,
+)
 from canbao.cli.output import EXIT_CODES
 
 app = typer.Typer(
@@ -59,6 +70,9 @@ app.add_typer(bench.app, name="bench")
 app.add_typer(registry.db, name="db")
 app.add_typer(registry.person, name="person")
 app.add_typer(imports.app, name="import")
+app.add_typer(hardship.app, name="hardship")
+app.add_typer(refunds.app, name="refund")
+app.add_typer(collection.app, name="collection")
 app.command("demo", epilog=demo.EPILOG)(demo.demo)
 
 

@@ -46,6 +46,9 @@ KEYS: dict[str, KeySpec] = {
         "days", "day of month", "参保不成功名单反馈日"
     ),
     "collection.hardship_full_list_deadline": KeySpec("date", "date", "全年困难居民名单报送日"),
+    "collection.abandoning_failures": KeySpec(
+        "texts", "-", "视为自动弃保的个人原因扣费失败（税务反馈的失败原因）"
+    ),
     "subsidy.*": KeySpec("subsidy", "yuan", "资助参保标准及资金来源"),
     "subsidy.combination": KeySpec("choice:highest_only", "-", "多重身份资助的适用方式"),
     "subsidy.local_hukou_area": KeySpec("region", "-", "资助仅限该区划户籍（本市户籍）"),

@@ -381,6 +381,8 @@ def _person(
             begin=begin,
             end=end,
             department=department,
+            list_month=f"{begin:%Y-%m}",
+            benefit_start=None,
         )
 
 

@@ -182,8 +182,11 @@ def hukou_region(address: str | None) -> str | None:
     if not address:
         return None
     text = "".join(address.split())
+    names = _region_names()
     found = [
-        (len(code.rstrip("0")), code) for name, code in _region_names() if text.startswith(name)
+        (len(code.rstrip("0")), code)
+        for end in range(1, min(len(text), _LONGEST) + 1)
+        for code in names.get(text[:end], ())
     ]
     if not found:
         return None
@@ -192,17 +195,21 @@ def hukou_region(address: str | None) -> str | None:
     return codes.pop() if len(codes) == 1 else None
 
 
+#: No region's name is longer than this many characters.
+_LONGEST = 40
+
+
 @cache
-def _region_names() -> tuple[tuple[str, str], ...]:
-    """(name, code): each region's full name, and the name without its province."""
+def _region_names() -> dict[str, tuple[str, ...]]:
+    """Name → codes: each region's full name, and the name without its province."""
     names = address_codes()
-    pairs = []
+    found: dict[str, list[str]] = {}
     for code, name in names.items():
-        pairs.append((name, code))
+        found.setdefault(name, []).append(code)
         province = names.get(code[:2] + "0000")
         if province and code[2:] != "0000" and name.startswith(province):
-            pairs.append((name[len(province) :], code))
-    return tuple((name, code) for name, code in pairs if name)
+            found.setdefault(name[len(province) :], []).append(code)
+    return {name: tuple(codes) for name, codes in found.items() if name}
 
 
 __all__ = [

@@ -207,14 +207,15 @@ def change(
         "change", psn_no=psn_no, psn_chg_type=registration.chg_type, request_key=request_key
     )
     uow.connection.execute(
-        insert(t.person_version).values(
+        insert(t.person_version),
+        dict(
             psn_no=psn_no,
             valid_from=registration.accepted_on,
             change_id=change_id,
             **{k: merged.get(k) for k in after},
             alive=merged.get("alive", True),
             under_parent_name=bool(merged.get("under_parent_name")),
-        )
+        ),
     )
     return Outcome("accepted", "已变更。", psn_no, change_id=change_id)
 
@@ -246,15 +247,14 @@ def attach_certificate(
         "attach_certificate", psn_no=psn_no, psn_chg_type=BASIC_INFO, reason="补登证件号码"
     )
     uow.connection.execute(
-        insert(t.certificate).values(
-            psn_cert_type=cert_type, certno=certno, psn_no=psn_no, change_id=change_id
-        )
+        insert(t.certificate),
+        dict(psn_cert_type=cert_type, certno=certno, psn_no=psn_no, change_id=change_id),
     )
     kept = {k: v for k, v in current.items() if k not in ("id", "valid_from", "change_id")}
     kept.update(valid_from=day, change_id=change_id, under_parent_name=False)
     if psn_name is not None:
         kept["psn_name"] = psn_name
-    uow.connection.execute(insert(t.person_version).values(**kept))
+    uow.connection.execute(insert(t.person_version), kept)
     return Outcome("accepted", "已补登证件号码。", psn_no, change_id=change_id)
 
 
@@ -516,11 +516,12 @@ def ensure_person(uow: UnitOfWork, registration: Registration) -> str:
     try:
         with connection.begin_nested():
             change_id = uow.record("person", psn_no=psn_no, psn_chg_type=NEW)
-            connection.execute(insert(t.person).values(psn_no=psn_no, change_id=change_id))
+            connection.execute(insert(t.person), {"psn_no": psn_no, "change_id": change_id})
             if registration.certno is not None and not _claim(uow, registration, psn_no, change_id):
                 raise _Taken
             connection.execute(
-                insert(t.person_version).values(
+                insert(t.person_version),
+                dict(
                     psn_no=psn_no,
                     valid_from=registration.accepted_on,
                     change_id=change_id,
@@ -528,7 +529,7 @@ def ensure_person(uow: UnitOfWork, registration: Registration) -> str:
                     alive=True,
                     under_parent_name=registration.under_parent_name,
                     permit_expires_on=registration.permit_expires_on,
-                )
+                ),
             )
     except _Taken:  # the savepoint is rolled back: nothing of this attempt remains
         winner = find_person(connection, registration.psn_cert_type, registration.certno)
@@ -592,10 +593,12 @@ def person_as_of(connection: Connection, psn_no: str, day: date) -> RowMapping |
 # --- enrollments -----------------------------------------------------------------------------
 
 
+_EARLIER = t.enrollment_version.alias("earlier")
+
+
 def enrollments_as_of(connection: Connection, psn_no: str, day: date) -> list[RowMapping]:
     """Each relation of the person with its version valid on ``day`` (none before it began)."""
-    e, v = t.enrollment, t.enrollment_version
-    earlier = v.alias("earlier")
+    e, v, earlier = t.enrollment, t.enrollment_version, _EARLIER
     latest = (
         select(earlier.c.id)
         .where(earlier.c.rlts_id == e.c.rlts_id, earlier.c.valid_from <= day)
@@ -634,13 +637,14 @@ def _open_enrollment(
 def _relation(uow: UnitOfWork, psn_no: str, insutype: str, region: str, change_id: int) -> str:
     rlts_id = new_id("R")
     uow.connection.execute(
-        insert(t.enrollment).values(
+        insert(t.enrollment),
+        dict(
             rlts_id=rlts_id,
             psn_no=psn_no,
             insutype=insutype,
             insuplc_admdvs=region,
             change_id=change_id,
-        )
+        ),
     )
     return rlts_id
 
@@ -660,7 +664,8 @@ def _version(
     """A version of the relation; ``extra``: unit_id, benefit_start, benefit_end,
     waiting_months."""
     uow.connection.execute(
-        insert(t.enrollment_version).values(
+        insert(t.enrollment_version),
+        dict(
             rlts_id=rlts_id,
             valid_from=valid_from,
             change_id=change_id,
@@ -670,7 +675,7 @@ def _version(
             psn_insu_date=insu_date,
             paus_insu_date=paused,
             **extra,
-        )
+        ),
     )
 
 
@@ -745,6 +750,17 @@ def _eligibility(
     return decide_facts(eligibility.KIND, facts, policy)
 
 
+def identities_as_of(connection: Connection, psn_no: str, day: date) -> list[RowMapping]:
+    """The person's hardship identities holding on ``day``: each identity (person, identity,
+    begin) is in its latest version (a 减员 appends the version with its end, ADR 0006)."""
+    h = t.hardship_identity
+    rows = connection.execute(
+        select(h).where(h.c.psn_no == psn_no, h.c.begin <= day).order_by(h.c.begin, h.c.id)
+    ).mappings()
+    latest = {(r["identity"], r["begin"]): r for r in rows}
+    return [r for r in latest.values() if r["end"] is None or r["end"] >= day]
+
+
 # --- status (1101) ---------------------------------------------------------------------------
 
 
@@ -762,10 +778,6 @@ def status(connection: Connection, psn_no: str, as_of: date) -> dict[str, Any] |
     age = None
     if brdy is not None:
         age = as_of.year - brdy.year - ((as_of.month, as_of.day) < (brdy.month, brdy.day))
-    h = t.hardship_identity
-    identities = connection.execute(
-        select(h).where(h.c.psn_no == psn_no, h.c.begin <= as_of).order_by(h.c.begin, h.c.id)
-    ).mappings()
     return {
         "baseinfo": {
             "psn_no": psn_no,
@@ -802,8 +814,7 @@ def status(connection: Connection, psn_no: str, as_of: date) -> dict[str, Any] |
                 "begntime": row["begin"].isoformat(),
                 "endtime": row["end"].isoformat() if row["end"] else "",
             }
-            for row in identities
-            if row["end"] is None or row["end"] >= as_of
+            for row in identities_as_of(connection, psn_no, as_of)
         ],
     }
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 13:38:47.593397
+Create Date: 2026-11-23 14:35:25.078897
 """
 
 from __future__ import annotations
@@ -62,10 +62,10 @@ def upgrade() -> None:
             ["change_id"], ["change_log.id"], name=op.f("fk_review_change_id_change_log")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_review")),
+        sa.UniqueConstraint("subject", "subject_id", name="uq_review_subject_subject_id"),
     )
     with op.batch_alter_table("review", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_review_change_id"), ["change_id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_review_subject_id"), ["subject_id"], unique=False)
 
     op.create_table(
         "tax_batch",
@@ -95,6 +95,30 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("unit", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_unit_change_id"), ["change_id"], unique=False)
+
+    op.create_table(
+        "unmatched_feedback",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("problem", sa.String(length=16), nullable=False),
+        sa.Column("batch_id", sa.String(length=32), nullable=True),
+        sa.Column("certno", sa.String(length=32), nullable=True),
+        sa.Column("year", sa.Integer(), nullable=True),
+        sa.Column("result_code", sa.String(length=8), nullable=True),
+        sa.Column("paid_amount", sa.Numeric(precision=12, scale=2), nullable=True),
+        sa.Column("paid_on", sa.Date(), nullable=True),
+        sa.Column("failure_reason", sa.Text(), nullable=True),
+        sa.Column("change_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["change_id"],
+            ["change_log.id"],
+            name=op.f("fk_unmatched_feedback_change_id_change_log"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_unmatched_feedback")),
+    )
+    with op.batch_alter_table("unmatched_feedback", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_unmatched_feedback_change_id"), ["change_id"], unique=False
+        )
 
     op.create_table(
         "certificate",
@@ -185,6 +209,8 @@ def upgrade() -> None:
         sa.Column("begin", sa.Date(), nullable=False),
         sa.Column("end", sa.Date(), nullable=True),
         sa.Column("department", sa.String(length=32), nullable=False),
+        sa.Column("list_month", sa.String(length=7), nullable=False),
+        sa.Column("benefit_start", sa.Date(), nullable=True),
         sa.Column("change_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["change_id"], ["change_log.id"], name=op.f("fk_hardship_identity_change_id_change_log")
@@ -196,9 +222,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("hardship_identity", schema=None) as batch_op:
         batch_op.create_index(
+            "ix_hardship_identity_asof", ["psn_no", "identity", "begin", "id"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_hardship_identity_change_id"), ["change_id"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_hardship_identity_psn_no"), ["psn_no"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_hardship_identity_list_month"), ["list_month"], unique=False
+        )
 
     op.create_table(
         "person_version",
@@ -244,12 +275,8 @@ def upgrade() -> None:
         sa.Column("subsidy", sa.Numeric(precision=12, scale=2), nullable=False),
         sa.Column("payable", sa.Numeric(precision=12, scale=2), nullable=False),
         sa.Column("subsidy_identity", sa.String(length=40), nullable=True),
-        sa.Column("declaration", sa.String(length=8), nullable=False),
-        sa.Column("batch_id", sa.String(length=32), nullable=True),
+        sa.Column("declaration", sa.String(length=24), nullable=False),
         sa.Column("change_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["batch_id"], ["tax_batch.batch_id"], name=op.f("fk_assessment_batch_id_tax_batch")
-        ),
         sa.ForeignKeyConstraint(
             ["change_id"], ["change_log.id"], name=op.f("fk_assessment_change_id_change_log")
         ),
@@ -263,7 +290,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("rlts_id", "year", name="uq_assessment_rlts_id_year"),
     )
     with op.batch_alter_table("assessment", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_assessment_batch_id"), ["batch_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_assessment_change_id"), ["change_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_assessment_psn_no"), ["psn_no"], unique=False)
 
@@ -293,12 +319,18 @@ def upgrade() -> None:
         sa.Column("psn_no", sa.String(length=32), nullable=False),
         sa.Column("rlts_id", sa.String(length=32), nullable=True),
         sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("insutype", sa.String(length=8), nullable=False),
         sa.Column("reason", sa.String(length=32), nullable=False),
         sa.Column("paid_amount", sa.Numeric(precision=12, scale=2), nullable=False),
+        sa.Column("paid_on", sa.Date(), nullable=False),
         sa.Column("applied_on", sa.Date(), nullable=False),
         sa.Column("event_on", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("eligible", sa.Boolean(), nullable=True),
         sa.Column("amount", sa.Numeric(precision=12, scale=2), nullable=True),
+        sa.Column("terminate", sa.Boolean(), nullable=True),
         sa.Column("channel", sa.String(length=64), nullable=True),
+        sa.Column("channel_region", sa.String(length=6), nullable=True),
         sa.Column("change_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["change_id"], ["change_log.id"], name=op.f("fk_refund_case_change_id_change_log")
@@ -398,9 +430,14 @@ def upgrade() -> None:
         sa.Column("paid_on", sa.Date(), nullable=True),
         sa.Column("clct_way", sa.String(length=8), nullable=False),
         sa.Column("failure_reason", sa.Text(), nullable=True),
+        sa.Column("batch_id", sa.String(length=32), nullable=True),
+        sa.Column("result_code", sa.String(length=8), nullable=True),
         sa.Column("change_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["assessment_id"], ["assessment.id"], name=op.f("fk_payment_assessment_id_assessment")
+        ),
+        sa.ForeignKeyConstraint(
+            ["batch_id"], ["tax_batch.batch_id"], name=op.f("fk_payment_batch_id_tax_batch")
         ),
         sa.ForeignKeyConstraint(
             ["change_id"], ["change_log.id"], name=op.f("fk_payment_change_id_change_log")
@@ -411,6 +448,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_payment_assessment_id"), ["assessment_id"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_payment_batch_id"), ["batch_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_payment_change_id"), ["change_id"], unique=False)
 
     op.create_table(
@@ -419,6 +457,7 @@ def upgrade() -> None:
         sa.Column("case_id", sa.String(length=32), nullable=False),
         sa.Column("amount", sa.Numeric(precision=12, scale=2), nullable=False),
         sa.Column("channel", sa.String(length=64), nullable=False),
+        sa.Column("channel_region", sa.String(length=6), nullable=True),
         sa.Column("paid_on", sa.Date(), nullable=False),
         sa.Column("change_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -453,11 +492,34 @@ def upgrade() -> None:
             batch_op.f("ix_subsidy_line_assessment_id"), ["assessment_id"], unique=False
         )
 
+    op.create_table(
+        "tax_batch_item",
+        sa.Column("batch_id", sa.String(length=32), nullable=False),
+        sa.Column("assessment_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["assessment_id"],
+            ["assessment.id"],
+            name=op.f("fk_tax_batch_item_assessment_id_assessment"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["batch_id"], ["tax_batch.batch_id"], name=op.f("fk_tax_batch_item_batch_id_tax_batch")
+        ),
+        sa.PrimaryKeyConstraint("batch_id", "assessment_id", name=op.f("pk_tax_batch_item")),
+    )
+    with op.batch_alter_table("tax_batch_item", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_tax_batch_item_assessment_id"), ["assessment_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("tax_batch_item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tax_batch_item_assessment_id"))
+
+    op.drop_table("tax_batch_item")
     with op.batch_alter_table("subsidy_line", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_subsidy_line_assessment_id"))
 
@@ -468,6 +530,7 @@ def downgrade() -> None:
     op.drop_table("refund_payment")
     with op.batch_alter_table("payment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payment_change_id"))
+        batch_op.drop_index(batch_op.f("ix_payment_batch_id"))
         batch_op.drop_index(batch_op.f("ix_payment_assessment_id"))
 
     op.drop_table("payment")
@@ -494,7 +557,6 @@ def downgrade() -> None:
     with op.batch_alter_table("assessment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_assessment_psn_no"))
         batch_op.drop_index(batch_op.f("ix_assessment_change_id"))
-        batch_op.drop_index(batch_op.f("ix_assessment_batch_id"))
 
     op.drop_table("assessment")
     with op.batch_alter_table("person_version", schema=None) as batch_op:
@@ -503,8 +565,9 @@ def downgrade() -> None:
 
     op.drop_table("person_version")
     with op.batch_alter_table("hardship_identity", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_hardship_identity_psn_no"))
+        batch_op.drop_index(batch_op.f("ix_hardship_identity_list_month"))
         batch_op.drop_index(batch_op.f("ix_hardship_identity_change_id"))
+        batch_op.drop_index("ix_hardship_identity_asof")
 
     op.drop_table("hardship_identity")
     with op.batch_alter_table("enrollment", schema=None) as batch_op:
@@ -527,6 +590,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_certificate_change_id"))
 
     op.drop_table("certificate")
+    with op.batch_alter_table("unmatched_feedback", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_unmatched_feedback_change_id"))
+
+    op.drop_table("unmatched_feedback")
     with op.batch_alter_table("unit", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_unit_change_id"))
 
@@ -536,7 +603,6 @@ def downgrade() -> None:
 
     op.drop_table("tax_batch")
     with op.batch_alter_table("review", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_review_subject_id"))
         batch_op.drop_index(batch_op.f("ix_review_change_id"))
 
     op.drop_table("review")

@@ -1,0 +1,955 @@
+"""The yearly collection with the tax bureau (W2): assess, export, import the feedback; and the
+accounts households pay from (K3).
+
+- ``assess``: every active resident enrollee of a region is assessed for the year at the
+  year's standard (K2: those who did not change or stop by the deadline are assessed
+  automatically). Set-based: the enrollees are read with one query per kind of enrollee, the
+  engine decides once per distinct (region, identities, hukou) combination, and the rows are
+  written in batches of precomputed values — no per-person decision, no per-person query.
+  One change_log row for the run holds the distinct decisions.
+- ``export_batch``: the 应征数据 file (SPEC section 7) of the assessments not sent yet and of
+  those whose last feedback asks for a resend; one ``tax_batch`` and its members.
+- ``import_feedback``: each feedback line becomes a payment event — paid, resend (not the
+  person's fault) or abandoned (自动弃保, K1) — or, when it matches no batch, person or
+  assessment, an ``unmatched_feedback`` row; a line seen before changes nothing.
+- A person's payment status for a year follows from the events: the latest one.
+
+Nothing is updated or deleted (ADR 0006).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import islice
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from sqlalchemy import (
+    Connection,
+    Select,
+    Table,
+    and_,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+)
+
+from canbao.adapters import tables as t
+from canbao.adapters.database import UnitOfWork
+from canbao.adapters.tables import Money
+from canbao.adapters.tax_files import (
+    DECLARATIONS,
+    PAID,
+    RESULT_CODES,
+    FeedbackLine,
+    RowError,
+    read_feedback,
+    write_assessment,
+)
+from canbao.domain.codes import IDENTITIES, Scheme
+from canbao.domain.decision import Decision, Status, to_json
+from canbao.policy import Params, Policy, load_policy
+from canbao.rules.contribution import KIND as CONTRIBUTION
+from canbao.rules.contribution import ContributionFacts
+from canbao.rules.decide import decide_facts
+from canbao.rules.outcome import Outcome
+from canbao.rules.registration import enrollment_year
+from canbao.services.registry import NORMAL, RESIDENT, find_person, new_id
+
+KIND = "collection"
+BATCH_SIZE = 5000
+#: 征收方式 clct_way (SPEC section 2): 02 税务征收.
+TAX_COLLECTION = "02"
+RESEND, ABANDONED, FAILED = "resend", "abandoned", "failed"
+UNDETERMINED = "undetermined"
+NONE: frozenset[str] = frozenset()
+
+Progress = Callable[[int, int], None]
+
+
+# --- assessment ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssessGap:
+    """Persons not assessed because the documents leave their combination open."""
+
+    region: str
+    identities: tuple[str, ...]
+    count: int
+    gaps: tuple[str, ...]
+    explanation: str
+
+
+@dataclass(frozen=True)
+class AssessReport:
+    assessed: int
+    unchanged: int
+    gaps: tuple[AssessGap, ...] = ()
+    change_id: int | None = None
+    declarations: dict[str, int] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "assessed": self.assessed,
+            "unchanged": self.unchanged,
+            "declarations": self.declarations,
+            "gaps": [
+                {
+                    "region": g.region,
+                    "identities": list(g.identities),
+                    "count": g.count,
+                    "gaps": list(g.gaps),
+                    "explanation": g.explanation,
+                }
+                for g in self.gaps
+            ],
+            "change_id": self.change_id,
+        }
+
+
+class _Combination(NamedTuple):
+    """What the engine decides on: the same for every person who shares it."""
+
+    region: str
+    identities: frozenset[str]
+    hukou: str | None
+
+
+def assess(
+    uow: UnitOfWork,
+    region: str,
+    year: int,
+    policy: Policy | None = None,
+    progress: Progress | None = None,
+) -> AssessReport:
+    """Assess ``year`` for every active resident enrollee of ``region`` (and its districts).
+
+    The many without a hardship identity are written by one INSERT … SELECT per region, with
+    the one decision of their region; the others (and those registered during the year) are
+    grouped by combination in Python and written in batches."""
+    policy = policy or load_policy()
+    connection = uow.connection
+    regions = _regions(connection, policy, region)
+    first_day = date(year, 1, 1)
+    unchanged = _already_assessed(connection, regions, year)
+    plain = dict.fromkeys(regions, 0) | _plain_counts(connection, regions, year, first_day)
+    enrollees = list(_enrollees(connection, policy, regions, year, first_day))
+    counts = {_Combination(r, NONE, None): n for r, n in plain.items() if n}
+    for _, _, combination in enrollees:
+        counts[combination] = counts.get(combination, 0) + 1
+    decisions = {c: _decide(policy, c, year) for c in counts}
+    decided = {c: n for c, n in counts.items() if decisions[c].status is Status.DECIDED}
+    gaps = _gaps(counts, decisions)
+    total = sum(decided.values())
+    if not total:
+        return AssessReport(0, unchanged, gaps)
+    distinct = list({_json_key(decisions[c]): decisions[c] for c in decided}.values())
+    k2 = _workflow(policy, region, year, "K2", f"{year}年度按新年度标准自动核定应缴费用")
+    change_id = uow.record(
+        "assess",
+        reason=f"{policy.region_name(region)}{year}年度核定：{total}人",
+        decisions=((k2,) if k2 else ()) + tuple(distinct),
+    )
+    declarations: dict[str, int] = {}
+    done = 0
+    for plain_region, count in plain.items():
+        combination = _Combination(plain_region, NONE, None)
+        if not count or combination not in decided:
+            continue
+        answer = decisions[combination].answer
+        declaration = answer.get("tax_declaration") or "normal"
+        connection.execute(
+            insert(t.assessment).from_select(
+                [
+                    "rlts_id",
+                    "psn_no",
+                    "year",
+                    "standard",
+                    "subsidy",
+                    "payable",
+                    "subsidy_identity",
+                    "declaration",
+                    "change_id",
+                ],
+                _plain_select([combination.region], year, first_day).with_only_columns(
+                    t.enrollment.c.rlts_id,
+                    t.enrollment.c.psn_no,
+                    literal(year),
+                    literal(answer["standard"], Money),
+                    literal(answer["subsidy"], Money),
+                    literal(answer["payable"], Money),
+                    null(),
+                    literal(declaration),
+                    literal(change_id),
+                ),
+            )
+        )
+        declarations[declaration] = declarations.get(declaration, 0) + count
+        done += count
+        if progress is not None:
+            progress(done, total)
+    to_write = [e for e in enrollees if e[2] in decided]
+    for chunk in _chunks(to_write, BATCH_SIZE):
+        rows: list[dict[str, Any]] = []
+        funded: list[dict[str, Any]] = []
+        for rlts_id, psn_no, combination in chunk:
+            answer = decisions[combination].answer
+            declaration = answer.get("tax_declaration") or "normal"
+            declarations[declaration] = declarations.get(declaration, 0) + 1
+            row = {
+                "rlts_id": rlts_id,
+                "psn_no": psn_no,
+                "year": year,
+                "standard": answer["standard"],
+                "subsidy": answer["subsidy"],
+                "payable": answer["payable"],
+                "subsidy_identity": answer["subsidy_identity"],
+                "declaration": declaration,
+                "change_id": change_id,
+            }
+            (funded if answer["subsidy"] else rows).append(row)
+        if rows:
+            _insert_many(connection, t.assessment, rows)
+        if funded:
+            _insert_funded(connection, funded, decisions, chunk)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, total)
+    return AssessReport(total, unchanged, gaps, change_id, declarations)
+
+
+def _decide(policy: Policy, combination: _Combination, year: int) -> Decision:
+    return decide_facts(
+        CONTRIBUTION,
+        ContributionFacts(
+            region=combination.region,
+            year=year,
+            paid_on=None,
+            identities=combination.identities,
+            district=None,
+            scheme=Scheme.RESIDENT,
+            hukou_region=combination.hukou,
+            employee_contribution=None,
+        ),
+        policy,
+    )
+
+
+def _insert_funded(
+    connection: Connection,
+    rows: list[dict[str, Any]],
+    decisions: dict[_Combination, Decision],
+    chunk: Sequence[tuple[str, str, _Combination]],
+) -> None:
+    """Subsidized assessments and their funding lines (C4), which add up to the subsidy."""
+    by_rlts = {rlts_id: decisions[combination].answer for rlts_id, _, combination in chunk}
+    written = connection.execute(
+        insert(t.assessment).returning(
+            t.assessment.c.id, t.assessment.c.rlts_id, sort_by_parameter_order=True
+        ),
+        rows,
+    ).all()
+    lines = []
+    for assessment_id, rlts_id in written:
+        answer = by_rlts[rlts_id]
+        funding = answer.get("funding") or [{"source": UNDETERMINED, "amount": answer["subsidy"]}]
+        lines += [
+            {"assessment_id": assessment_id, "source": f["source"], "amount": f["amount"]}
+            for f in funding
+        ]
+    _insert_many(connection, t.subsidy_line, lines)
+
+
+def _insert_many(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Precomputed rows in one executemany (psycopg pipelines it). A multi-row VALUES statement
+    was slower on PostgreSQL: psycopg parses its thousands of named parameters in Python."""
+    connection.execute(insert(table), rows)
+
+
+def _regions(connection: Connection, policy: Policy, region: str) -> list[str]:
+    """The enrollment regions within ``region`` (itself and its districts) the registry holds."""
+    held = connection.execute(select(t.enrollment.c.insuplc_admdvs).distinct()).scalars()
+    return sorted({code for code in held if policy.within(code, region)} | {region})
+
+
+def _already_assessed(connection: Connection, regions: list[str], year: int) -> int:
+    a, e = t.assessment, t.enrollment
+    return int(
+        connection.execute(
+            select(func.count())
+            .select_from(a.join(e, e.c.rlts_id == a.c.rlts_id))
+            .where(a.c.year == year, e.c.insuplc_admdvs.in_(regions))
+        ).scalar_one()
+    )
+
+
+def _enrollees(
+    connection: Connection, policy: Policy, regions: list[str], year: int, first_day: date
+) -> Iterator[tuple[str, str, _Combination]]:
+    """(rlts_id, psn_no, combination) of the relations to assess one by one: normal on the
+    first day of the year with a hardship identity then, or registered after it for the year;
+    not assessed for the year yet."""
+    identities = _identities(connection, regions, first_day, date(year, 12, 31))
+    registered_for: dict[tuple[str, date], bool] = {}
+    for rlts_id, psn_no, region, day, hukou, later in _relations(
+        connection, regions, year, first_day
+    ):
+        if later:
+            key = (region, day)
+            if key not in registered_for:
+                registered_for[key] = enrollment_year(policy, region, day) == year
+            if not registered_for[key]:
+                continue
+        spans = identities.get(psn_no)
+        held = (
+            frozenset(
+                code for code, begin, end in spans if begin <= day and (end is None or end >= day)
+            )
+            if spans
+            else NONE
+        )
+        yield rlts_id, psn_no, _Combination(region, held, hukou if held else None)
+
+
+def _plain_counts(
+    connection: Connection, regions: list[str], year: int, first_day: date
+) -> dict[str, int]:
+    """How many relations of each region are normal on the first day without an identity."""
+    query = _plain_select(regions, year, first_day).subquery()
+    rows = connection.execute(
+        select(query.c.insuplc_admdvs, func.count()).group_by(query.c.insuplc_admdvs)
+    )
+    return {str(region): int(count) for region, count in rows}
+
+
+def _plain_select(regions: list[str], year: int, first_day: date) -> Select[Any]:
+    """Relations normal on the first day of the year, whose person holds no identity then."""
+    e = t.enrollment
+    return (
+        select(e.c.rlts_id, e.c.psn_no, e.c.insuplc_admdvs)
+        .select_from(_as_of_join(first_day))
+        .where(_to_assess(regions, year), ~_identity_on(first_day))
+    )
+
+
+def _relations(
+    connection: Connection, regions: list[str], year: int, first_day: date
+) -> Iterator[tuple[str, str, str, date, str | None, bool]]:
+    e, v = t.enrollment, t.enrollment_version
+    versions = v.alias("versions")
+    first = (
+        select(versions.c.id)
+        .where(versions.c.rlts_id == e.c.rlts_id)
+        .order_by(versions.c.valid_from, versions.c.id)
+        .limit(1)
+        .correlate(e)
+        .scalar_subquery()
+    )
+    base = _to_assess(regions, year)
+    normal = (
+        _with_hukou(first_day)
+        .select_from(_as_of_join(first_day))
+        .where(base, _identity_on(first_day))
+    )
+    registered = (
+        _with_hukou(v.c.valid_from)
+        .select_from(e.join(v, and_(v.c.rlts_id == e.c.rlts_id, v.c.id == first)))
+        .where(base, v.c.valid_from > first_day, v.c.valid_from <= date(year, 12, 31))
+    )
+    for query, later in ((normal, False), (registered, True)):
+        for row in connection.execute(query.order_by(e.c.rlts_id)):
+            yield row[0], row[1], row[2], row[3] if later else first_day, row[4], later
+
+
+def _as_of_join(day: date) -> Any:
+    """Each relation joined with its version valid on ``day``."""
+    e, v = t.enrollment, t.enrollment_version
+    versions = v.alias("versions")
+    as_of = (
+        select(versions.c.id)
+        .where(versions.c.rlts_id == e.c.rlts_id, versions.c.valid_from <= day)
+        .order_by(versions.c.valid_from.desc(), versions.c.id.desc())
+        .limit(1)
+        .correlate(e)
+        .scalar_subquery()
+    )
+    return e.join(v, and_(v.c.rlts_id == e.c.rlts_id, v.c.id == as_of))
+
+
+def _to_assess(regions: list[str], year: int) -> Any:
+    """A normal resident relation of the regions, not assessed for the year yet."""
+    e, v, a = t.enrollment, t.enrollment_version, t.assessment
+    return and_(
+        e.c.insutype == RESIDENT,
+        e.c.insuplc_admdvs.in_(regions),
+        v.c.psn_insu_stas == NORMAL,
+        ~select(a.c.id).where(a.c.rlts_id == e.c.rlts_id, a.c.year == year).exists(),
+    )
+
+
+_LATER = t.hardship_identity.alias("later")
+
+
+def _latest_version() -> Any:
+    """A hardship identity row that is its identity's latest version (a 减员 appends the
+    version with its end, ADR 0006): no later row for the same person, identity and begin."""
+    h, later = t.hardship_identity, _LATER
+    return ~(
+        select(later.c.id)
+        .where(
+            later.c.psn_no == h.c.psn_no,
+            later.c.identity == h.c.identity,
+            later.c.begin == h.c.begin,
+            later.c.id > h.c.id,
+        )
+        .exists()
+    )
+
+
+def _identity_on(day: date) -> Any:
+    """The relation's person holds a hardship identity on ``day``."""
+    h = t.hardship_identity
+    return (
+        select(h.c.id)
+        .where(
+            h.c.psn_no == t.enrollment.c.psn_no,
+            h.c.begin <= day,
+            or_(h.c.end.is_(None), h.c.end >= day),
+            h.c.identity.in_(list(IDENTITIES)),
+            _latest_version(),
+        )
+        .exists()
+    )
+
+
+def _with_hukou(day: Any) -> Select[Any]:
+    e, v, pv = t.enrollment, t.enrollment_version, t.person_version
+    hukou = (
+        select(pv.c.hukou_admdvs)
+        .where(pv.c.psn_no == e.c.psn_no, pv.c.valid_from <= day)
+        .order_by(pv.c.valid_from.desc(), pv.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(e.c.rlts_id, e.c.psn_no, e.c.insuplc_admdvs, v.c.valid_from, hukou)
+
+
+def _identities(
+    connection: Connection, regions: list[str], first_day: date, last_day: date
+) -> dict[str, list[tuple[str, date, date | None]]]:
+    """Hardship identities of the region's enrollees that overlap the year."""
+    h, e = t.hardship_identity, t.enrollment
+    enrolled = select(e.c.psn_no).where(e.c.insuplc_admdvs.in_(regions))
+    found: dict[str, list[tuple[str, date, date | None]]] = {}
+    rows = connection.execute(
+        select(h.c.psn_no, h.c.identity, h.c.begin, h.c.end).where(
+            h.c.psn_no.in_(enrolled),
+            h.c.begin <= last_day,
+            or_(h.c.end.is_(None), h.c.end >= first_day),
+            h.c.identity.in_(list(IDENTITIES)),
+            _latest_version(),
+        )
+    )
+    for psn_no, identity, begin, end in rows:
+        found.setdefault(psn_no, []).append((identity, begin, end))
+    return found
+
+
+def _gaps(
+    counts: dict[_Combination, int], decisions: dict[_Combination, Decision]
+) -> tuple[AssessGap, ...]:
+    """The persons left unassessed, counted by region, identities and what is missing."""
+    found: dict[tuple[str, tuple[str, ...], tuple[str, ...]], int] = {}
+    explanations: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str] = {}
+    for combination, count in counts.items():
+        decision = decisions[combination]
+        if decision.status is not Status.DECIDED:
+            key = (combination.region, tuple(sorted(combination.identities)), decision.gaps)
+            found[key] = found.get(key, 0) + count
+            explanations.setdefault(key, decision.explanation)
+    return tuple(
+        AssessGap(region, identities, found[key], gaps, explanations[key])
+        for key in sorted(found)
+        for region, identities, gaps in (key,)
+    )
+
+
+# --- export to the tax bureau ----------------------------------------------------------------
+
+
+def export_batch(
+    uow: UnitOfWork, region: str, year: int, path: Path, policy: Policy | None = None
+) -> str | None:
+    """Write the 应征数据 file of a new batch: the region's assessments for ``year`` never sent,
+    and those whose latest feedback asks for a resend (K1). None when there is nothing to send
+    (then nothing is written)."""
+    policy = policy or load_policy()
+    connection = uow.connection
+    regions = _regions(connection, policy, region)
+    to_send = _to_send(regions, year)
+    count = connection.execute(select(func.count()).select_from(to_send.subquery())).scalar_one()
+    if not count:
+        return None
+    sent_before = connection.execute(
+        select(func.count()).where(t.tax_batch.c.admdvs == region, t.tax_batch.c.year == year)
+    ).scalar_one()
+    batch_id = f"{region}{year}-{sent_before + 1:04d}"
+    k1 = _workflow(policy, region, year, "K1", f"应征数据送税务部门代扣代缴（批次{batch_id}）")
+    change_id = uow.record(
+        "tax_export",
+        reason=f"{policy.region_name(region)}{year}年度应征数据，批次{batch_id}，{count}人",
+        decisions=(k1,) if k1 else (),
+    )
+    connection.execute(
+        insert(t.tax_batch).values(batch_id=batch_id, admdvs=region, year=year, change_id=change_id)
+    )
+    chosen = to_send.subquery()
+    connection.execute(
+        insert(t.tax_batch_item).from_select(
+            ["batch_id", "assessment_id"], select(literal(batch_id), chosen.c.id)
+        )
+    )
+    title = f"{policy.region_name(region)}{year}年度城乡居民基本医疗保险应征数据（批次{batch_id}）"
+    write_assessment(path, title, _file_rows(connection, batch_id, date(year, 1, 1), uow.today))
+    return batch_id
+
+
+def _to_send(regions: list[str], year: int) -> Select[Any]:
+    a, e, p, item, batch = (
+        t.assessment,
+        t.enrollment,
+        t.payment,
+        t.tax_batch_item,
+        t.tax_batch,
+    )
+    last_sent = (
+        select(func.max(batch.c.change_id))
+        .select_from(item.join(batch, batch.c.batch_id == item.c.batch_id))
+        .where(item.c.assessment_id == a.c.id)
+        .scalar_subquery()
+    )
+    latest = select(p.c.result, p.c.change_id).where(p.c.assessment_id == a.c.id)
+    latest = latest.order_by(p.c.id.desc()).limit(1)
+    latest_result = latest.with_only_columns(p.c.result).scalar_subquery()
+    latest_change = latest.with_only_columns(p.c.change_id).scalar_subquery()
+    return (
+        select(a.c.id)
+        .select_from(a.join(e, e.c.rlts_id == a.c.rlts_id))
+        .where(
+            a.c.year == year,
+            e.c.insuplc_admdvs.in_(regions),
+            or_(
+                last_sent.is_(None),
+                and_(latest_result == RESEND, latest_change > last_sent),
+            ),
+        )
+    )
+
+
+def _file_rows(
+    connection: Connection, batch_id: str, first_day: date, today: date
+) -> Iterator[tuple[object, ...]]:
+    """The batch's rows, a household's members together under the account they pay from (K3):
+    the household's collective account, else the household's account, else the person's."""
+    a, e, item, pv, cert = (
+        t.assessment,
+        t.enrollment,
+        t.tax_batch_item,
+        t.person_version,
+        t.certificate,
+    )
+    hm, hh, ca = t.household_member, t.household, t.collective_account
+
+    def person(column: Any) -> Any:
+        return (
+            select(column)
+            .where(pv.c.psn_no == a.c.psn_no, pv.c.valid_from <= today)
+            .order_by(pv.c.valid_from.desc(), pv.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    household = (
+        select(hm.c.household_id)
+        .where(
+            hm.c.psn_no == a.c.psn_no,
+            hm.c.joined_on <= first_day,
+            or_(hm.c.left_on.is_(None), hm.c.left_on > first_day),
+        )
+        .order_by(hm.c.joined_on.desc(), hm.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    certno = select(func.min(cert.c.certno)).where(cert.c.psn_no == a.c.psn_no).scalar_subquery()
+    inner = (
+        select(
+            a.c.psn_no,
+            person(pv.c.psn_name).label("psn_name"),
+            certno.label("certno"),
+            a.c.year,
+            e.c.insutype,
+            a.c.payable,
+            a.c.declaration,
+            a.c.subsidy_identity,
+            person(pv.c.bank_acct).label("own_acct"),
+            household.label("household_id"),
+        )
+        .select_from(
+            item.join(a, a.c.id == item.c.assessment_id).join(e, e.c.rlts_id == a.c.rlts_id)
+        )
+        .where(item.c.batch_id == batch_id)
+        .subquery()
+    )
+    account = func.coalesce(ca.c.bank_acct, hh.c.bank_acct, inner.c.own_acct)
+    query = (
+        select(inner, account.label("account"))
+        .select_from(
+            inner.outerjoin(hh, hh.c.household_id == inner.c.household_id).outerjoin(
+                ca, ca.c.account_id == hh.c.account_id
+            )
+        )
+        .order_by(account, inner.c.household_id, inner.c.certno)
+    )
+    for row in connection.execute(query).mappings():
+        yield (
+            row["psn_no"],
+            row["psn_name"],
+            row["certno"],
+            row["year"],
+            row["insutype"],
+            row["payable"],
+            DECLARATIONS[row["declaration"]],
+            IDENTITIES.get(row["subsidy_identity"] or "", ""),
+            row["account"],
+            row["household_id"],
+            batch_id,
+        )
+
+
+# --- feedback from the tax bureau ------------------------------------------------------------
+
+
+@dataclass
+class FeedbackReport:
+    """What a feedback import did: payments by result, lines seen before, lines that match
+    nothing (kept in ``unmatched_feedback``) and lines that cannot be read."""
+
+    results: dict[str, int] = field(default_factory=dict)
+    unchanged: int = 0
+    unmatched: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[RowError] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "paid": self.results.get(PAID, 0),
+            "resend": self.results.get(RESEND, 0),
+            "abandoned": self.results.get(ABANDONED, 0),
+            "failed": self.results.get(FAILED, 0),
+            "unchanged": self.unchanged,
+            "unmatched": self.unmatched,
+            "rejected": [error.as_json() for error in self.rejected],
+        }
+
+
+PROBLEMS = {
+    "unknown_batch": "税务反馈的批次号不存在",
+    "unknown_person": "证件号码不在登记库中",
+    "not_in_batch": "该人员该年度的应征数据不在此批次中",
+}
+
+
+def import_feedback(
+    uow: UnitOfWork,
+    path: Path,
+    policy: Policy | None = None,
+    progress: Progress | None = None,
+) -> FeedbackReport:
+    """Import the tax bureau's feedback file (raises ``TaxFileError`` for an unreadable one)."""
+    policy = policy or load_policy()
+    lines, rejected = read_feedback(path)
+    report = FeedbackReport(rejected=rejected)
+    outcomes: dict[tuple[str, int, str], tuple[str, Decision | None]] = {}
+    for done, line in enumerate(lines, start=1):
+        _feedback_line(uow, policy, line, report, outcomes)
+        if progress is not None:
+            progress(done, len(lines))
+    return report
+
+
+def _feedback_line(
+    uow: UnitOfWork,
+    policy: Policy,
+    line: FeedbackLine,
+    report: FeedbackReport,
+    outcomes: dict[tuple[str, int, str], tuple[str, Decision | None]],
+) -> None:
+    key = _request_key(line)
+    if uow.seen(key) is not None:
+        report.unchanged += 1
+        return
+    connection = uow.connection
+    psn_no = find_person(connection, "01", line.certno)
+    problem, matched = _match(connection, line, psn_no)
+    if matched is None:
+        change_id = uow.record(
+            "tax_feedback_unmatched",
+            psn_no=psn_no,
+            reason=PROBLEMS[problem],
+            row=line.row,
+            request_key=key,
+        )
+        connection.execute(
+            insert(t.unmatched_feedback).values(
+                problem=problem,
+                batch_id=line.batch_id,
+                certno=line.certno,
+                year=line.year,
+                result_code=line.result_code,
+                paid_amount=line.paid_amount,
+                paid_on=line.paid_on,
+                failure_reason=line.failure_reason,
+                change_id=change_id,
+            )
+        )
+        report.unmatched.append(
+            {
+                "row": line.row,
+                "batch_id": line.batch_id,
+                "certno": line.certno,
+                "year": line.year,
+                "problem": problem,
+                "reason": PROBLEMS[problem],
+            }
+        )
+        return
+    assessment_id, region = matched
+    outcome_key = (region, line.year, line.meaning)
+    if outcome_key not in outcomes:
+        outcomes[outcome_key] = _classify(policy, region, line.year, line.meaning)
+    result, decision = outcomes[outcome_key]
+    change_id = uow.record(
+        "tax_feedback",
+        psn_no=psn_no,
+        reason=f"批次{line.batch_id}：{RESULT_CODES[line.result_code][1]}",
+        decisions=(decision,) if decision else (),
+        row=line.row,
+        request_key=key,
+    )
+    connection.execute(
+        insert(t.payment).values(
+            assessment_id=assessment_id,
+            result=result,
+            paid_amount=line.paid_amount,
+            paid_on=line.paid_on,
+            clct_way=TAX_COLLECTION,
+            failure_reason=line.failure_reason,
+            batch_id=line.batch_id,
+            result_code=line.result_code,
+            change_id=change_id,
+        )
+    )
+    report.results[result] = report.results.get(result, 0) + 1
+
+
+def _match(
+    connection: Connection, line: FeedbackLine, psn_no: str | None
+) -> tuple[str, tuple[int, str] | None]:
+    batch = connection.execute(
+        select(t.tax_batch.c.batch_id).where(t.tax_batch.c.batch_id == line.batch_id)
+    ).scalar()
+    if batch is None:
+        return "unknown_batch", None
+    if psn_no is None:
+        return "unknown_person", None
+    a, e, item = t.assessment, t.enrollment, t.tax_batch_item
+    found = connection.execute(
+        select(a.c.id, e.c.insuplc_admdvs)
+        .select_from(
+            item.join(a, a.c.id == item.c.assessment_id).join(e, e.c.rlts_id == a.c.rlts_id)
+        )
+        .where(item.c.batch_id == line.batch_id, a.c.psn_no == psn_no, a.c.year == line.year)
+        .order_by(a.c.id)
+        .limit(1)
+    ).first()
+    if found is None:
+        return "not_in_batch", None
+    return "", (int(found[0]), str(found[1]))
+
+
+def _classify(policy: Policy, region: str, year: int, meaning: str) -> tuple[str, Decision | None]:
+    """Paid (K4: the channel is recorded); a failure the policy data names as the person's own
+    → abandoned (自动弃保), any other → resend (K1); where the documents do not say which
+    failures abandon: failed, with the gap."""
+    params = Params(policy, region, year)
+    out = Outcome(KIND, params)
+    if meaning == PAID:
+        if policy.rule_citations("K4", region):
+            out.apply("K4")
+            return PAID, out.decided("税务部门扣费成功，记录缴费渠道（税务征收）。", result=PAID)
+        return PAID, None
+    out.apply("K1")
+    abandoning = params.get("collection.abandoning_failures")
+    if abandoning is None:
+        return FAILED, out.gap(
+            "个人原因扣费不成功是否视为自动弃保，本地文件未规定",
+            f"{policy.region_name(region)}文件未规定扣费不成功如何处理，记为扣费失败。",
+            result=FAILED,
+        )
+    if meaning in abandoning:
+        return ABANDONED, out.decided(
+            "个人原因（缴费银行账户余额不足、账户状态不正常等）导致扣费不成功，视为自动弃保。",
+            result=ABANDONED,
+        )
+    return RESEND, out.decided(
+        "非参保人个人原因导致扣费不成功，应征数据重新传送税务部门补缴扣费。", result=RESEND
+    )
+
+
+def _request_key(line: FeedbackLine) -> str:
+    text = "|".join(
+        str(part)
+        for part in (
+            line.batch_id,
+            line.certno,
+            line.year,
+            line.result_code,
+            line.paid_amount,
+            line.paid_on,
+            line.failure_reason,
+        )
+    )
+    return "tax-feedback:" + hashlib.sha256(text.encode()).hexdigest()[:48]
+
+
+def payment_status(connection: Connection, psn_no: str, year: int) -> str | None:
+    """The person's payment status for ``year``, from the events: the latest feedback's result
+    (paid, resend, abandoned, failed); ``sent`` when sent without feedback yet; ``assessed``
+    when not sent; None when not assessed."""
+    a, p, item = t.assessment, t.payment, t.tax_batch_item
+    mine = select(a.c.id).where(a.c.psn_no == psn_no, a.c.year == year)
+    latest = connection.execute(
+        select(p.c.result).where(p.c.assessment_id.in_(mine)).order_by(p.c.id.desc()).limit(1)
+    ).scalar()
+    if latest is not None:
+        return str(latest)
+    if connection.execute(select(item.c.batch_id).where(item.c.assessment_id.in_(mine))).first():
+        return "sent"
+    if connection.execute(mine).first():
+        return "assessed"
+    return None
+
+
+# --- households and collective accounts (K3) -------------------------------------------------
+
+
+def create_collective_account(
+    uow: UnitOfWork,
+    name: str,
+    admdvs: str,
+    bank_acct: str,
+    year: int,
+    policy: Policy | None = None,
+) -> str:
+    """A village's collective account (集体账户) that pays for its households (K3)."""
+    policy = policy or load_policy()
+    k3 = _workflow(policy, admdvs, year, "K3", f"{name}集体账户代扣代缴家庭户居民医保费")
+    change_id = uow.record(
+        "collective_account", reason=f"{name}集体账户", decisions=(k3,) if k3 else ()
+    )
+    unit_id, account_id = new_id("U"), new_id("A")
+    uow.connection.execute(
+        insert(t.unit).values(
+            unit_id=unit_id, kind="village", name=name, admdvs=admdvs, change_id=change_id
+        )
+    )
+    uow.connection.execute(
+        insert(t.collective_account).values(
+            account_id=account_id, unit_id=unit_id, bank_acct=bank_acct, change_id=change_id
+        )
+    )
+    return account_id
+
+
+def create_household(
+    uow: UnitOfWork,
+    admdvs: str,
+    members: Sequence[str],
+    joined_on: date,
+    bank_acct: str | None = None,
+    account_id: str | None = None,
+    policy: Policy | None = None,
+) -> str:
+    """A household (家庭户) whose members pay from one bank account, its own or a village's
+    collective account (K3)."""
+    policy = policy or load_policy()
+    k3 = _workflow(policy, admdvs, joined_on.year, "K3", "以家庭户办理缴费")
+    change_id = uow.record(
+        "household", reason=f"家庭户，{len(members)}人", decisions=(k3,) if k3 else ()
+    )
+    household_id = new_id("H")
+    uow.connection.execute(
+        insert(t.household).values(
+            household_id=household_id,
+            admdvs=admdvs,
+            bank_acct=bank_acct,
+            account_id=account_id,
+            change_id=change_id,
+        )
+    )
+    uow.connection.execute(
+        insert(t.household_member),
+        [
+            {
+                "household_id": household_id,
+                "psn_no": psn_no,
+                "joined_on": joined_on,
+                "change_id": change_id,
+            }
+            for psn_no in members
+        ],
+    )
+    return household_id
+
+
+# --- shared ----------------------------------------------------------------------------------
+
+
+def _workflow(policy: Policy, region: str, year: int, rule: str, text: str) -> Decision | None:
+    """The decision of a workflow rule (K) in a region whose documents state it; None where
+    they do not (the rule is then not claimed)."""
+    if not policy.rule_citations(rule, region):
+        return None
+    out = Outcome(KIND, Params(policy, region, year))
+    out.apply(rule)
+    return out.decided(text + "。")
+
+
+def _json_key(decision: Decision) -> str:
+    import json
+
+    return json.dumps(to_json(decision.as_json()), sort_keys=True, ensure_ascii=False)
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+__all__ = [
+    "AssessReport",
+    "FeedbackReport",
+    "assess",
+    "create_collective_account",
+    "create_household",
+    "export_batch",
+    "import_feedback",
+    "payment_status",
+]
