@@ -205,10 +205,11 @@ def markdown(report: Report, today: datetime.date, size: dict[str, str]) -> str:
     )
 
 
-def write(doc: Path, section: str) -> None:
-    """Replace the ``bench decide`` section of ``doc`` (or append it)."""
+def write(doc: Path, section: str, begin: str = BEGIN, end: str = END) -> None:
+    """Replace the section of ``doc`` between the markers (``bench decide``'s by default), or
+    append it."""
     text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
-    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.DOTALL)
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.DOTALL)
     if pattern.search(text):
         text = pattern.sub(lambda _: section, text)
     else:

@@ -18,6 +18,7 @@ from canbao.cli import (
     bench,
     collection,
     decide,
+    demo,
     hardship,
     idcheck,
     imports,
@@ -72,6 +73,7 @@ app.add_typer(imports.app, name="import")
 app.add_typer(hardship.app, name="hardship")
 app.add_typer(refunds.app, name="refund")
 app.add_typer(collection.app, name="collection")
+app.command("demo", epilog=demo.EPILOG)(demo.demo)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -62,3 +62,53 @@ def decide(
     if write:
         bench.write(doc, bench.markdown(report, datetime.date.today(), size))
         Console(width=120).print(f"written: {doc}")
+
+
+@app.command(
+    "registry",
+    epilog="[bold]Examples[/bold]\n\n  canbao bench registry\n\n"
+    "  canbao bench registry --persons 2000 --rows 200\n\n"
+    "  canbao bench registry --write   (update docs/benchmarks.md)\n\n"
+    "[bold]Exit codes[/bold]: 0 measured; 1 PostgreSQL could not be started, or a failure.",
+)
+def registry(
+    persons: Annotated[
+        int, typer.Option(min=10, help="Persons of the demo population (assessment, lookups).")
+    ] = 1_000_000,
+    rows: Annotated[int, typer.Option(min=1, help="Rows of the registration file.")] = 100_000,
+    write: Annotated[bool, typer.Option("--write", help="Update the benchmarks document.")] = False,
+    doc: Annotated[Path, typer.Option(help="The benchmarks document --write updates.")] = bench.ROOT
+    / "docs"
+    / "benchmarks.md",
+) -> None:
+    """The registry on a private PostgreSQL server: registration import rows/s (CSV, .xlsx)
+    against a bare bulk insert, yearly assessment persons/s against a bare INSERT … SELECT, and
+    person show p50/p99 against a primary-key lookup."""
+    import tempfile
+
+    from canbao import bench_registry
+    from canbao.adapters.postgres_server import ServerError
+    from canbao.cli.output import fail
+
+    console = Console(width=160)
+    size = bench.machine()
+    with tempfile.TemporaryDirectory(prefix="canbao-bench-") as folder:
+        try:
+            figures = bench_registry.bench_registry(
+                persons, rows, Path(folder), lambda step: console.print(f"… {step}", style="dim")
+            )
+        except ServerError as error:
+            fail(str(error), code=1)
+    table = Table(
+        title=f"canbao bench registry — {size['nproc']} processors, {size['memory']}, "
+        f"{persons:,} persons, {rows:,} rows"
+    )
+    for column in ("measure", "n", "measured", "baseline, same run", "note"):
+        table.add_column(column, justify="right" if column == "n" else "left")
+    for row in bench_registry.rows_of(figures):
+        table.add_row(*row)
+    console.print(table)
+    if write:
+        section = bench_registry.markdown(figures, persons, rows, datetime.date.today(), size)
+        bench.write(doc, section, bench_registry.BEGIN, bench_registry.END)
+        console.print(f"written: {doc}")

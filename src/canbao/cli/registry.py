@@ -34,10 +34,10 @@ def upgrade() -> None:
 
     url = settings().url()
     upgrade_schema(url)
-    sys.stdout.write(f"schema up to date: {_shown(url)}\n")
+    sys.stdout.write(f"schema up to date: {shown(url)}\n")
 
 
-def _shown(url: str) -> str:
+def shown(url: str) -> str:
     """The URL without its password, for messages."""
     from sqlalchemy.engine import make_url
 
