@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import func, insert, select
+from registry_counts import counts
+from sqlalchemy import insert, select
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import Actor, ready, unit_of_work
@@ -58,14 +59,6 @@ PEOPLE: dict[str, tuple[Registration, tuple[str, ...]]] = {
     "g_tuopin": (person(NANMING, 3, "南明丙"), ("tuopin",)),
     "g_tekun": (person(NANMING, 4, "南明丁"), ("tekun",)),
 }
-
-
-def counts(url: str) -> dict[str, int]:
-    with ready(url).connect() as connection:
-        return {
-            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in t.metadata.sorted_tables
-        }
 
 
 def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:

@@ -9,6 +9,7 @@ import sys
 from datetime import date
 from typing import Any
 
+from registry_counts import counts
 from sqlalchemy import func, select
 
 from canbao.adapters import tables as t
@@ -32,14 +33,6 @@ ADDED = {
     "enrollment_version": 228,
     "hardship_identity": 10,
 }
-
-
-def counts(url: str) -> dict[str, int]:
-    with ready(url).connect() as connection:
-        return {
-            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in t.metadata.sorted_tables
-        }
 
 
 def load(url: str, persons: int = PERSONS) -> demo.Loaded:

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from registry_counts import counts
+from sqlalchemy import select
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import Actor, ready, unit_of_work
@@ -63,14 +64,6 @@ def url(database_url: str) -> str:
     register(database_url, "王小明", WANG, "440783")
     register(database_url, "李四", LI, "520102")
     return database_url
-
-
-def counts(url: str) -> dict[str, int]:
-    with ready(url).connect() as connection:
-        return {
-            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in t.metadata.sorted_tables
-        }
 
 
 def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
@@ -161,11 +154,15 @@ def test_a_list_adds_matched_identities_and_reports_every_other_row(url: str) ->
         (LI, "dibao", date(2021, 11, 1), None, "civil_affairs", "2022-03", None),
     ]
     with ready(url).connect() as connection:
-        log = connection.execute(
-            select(t.change_log).where(t.change_log.c.action == "hardship_add").order_by(
-                t.change_log.c.id
+        log = (
+            connection.execute(
+                select(t.change_log)
+                .where(t.change_log.c.action == "hardship_add")
+                .order_by(t.change_log.c.id)
             )
-        ).mappings().all()
+            .mappings()
+            .all()
+        )
     assert [(r["actor"], r["source_row"], r["rules"]) for r in log] == [
         ("clerk-a", 2, ["C1", "C7", "C3", "C4", "B12"]),
         ("clerk-a", 3, ["C1", "C7", "C3", "C4", "C6"]),
@@ -217,9 +214,13 @@ def test_a_removal_appends_the_end_and_history_shows_both(url: str) -> None:
     assert idetinfo(url, WANG, date(2022, 6, 15)) == held
     assert idetinfo(url, WANG, date(2022, 6, 16)) == []
     with ready(url).connect() as connection:
-        log = connection.execute(
-            select(t.change_log).where(t.change_log.c.action == "hardship_remove")
-        ).mappings().one()
+        log = (
+            connection.execute(
+                select(t.change_log).where(t.change_log.c.action == "hardship_remove")
+            )
+            .mappings()
+            .one()
+        )
     # B12: the hardship benefit standard stops from the next month.
     assert log["decision"][0]["hardship_standard_ends_on"] == "2022-07-01"
     # Removing again, or removing an identity the person never had, changes nothing.
@@ -252,8 +253,9 @@ def test_the_list_is_confirmed_by_another_clerk_only(url: str) -> None:
     assert changed(before, counts(url)) == {"change_log": 1, "review": 2}
     with ready(url).connect() as connection:
         reviews = connection.execute(
-            select(t.review.c.subject, t.review.c.confirmed, t.change_log.c.actor)
-            .join(t.change_log, t.change_log.c.id == t.review.c.change_id)
+            select(t.review.c.subject, t.review.c.confirmed, t.change_log.c.actor).join(
+                t.change_log, t.change_log.c.id == t.review.c.change_id
+            )
         ).all()
     assert [tuple(r) for r in reviews] == [("hardship", True, "clerk-b")] * 2
     with pytest.raises(Refused, match="没有待确认的记录"):
@@ -340,8 +342,9 @@ def test_the_command_line_imports_a_gbk_csv_with_a_title_row(
     assert (second["accepted"], second["unchanged"]) == (0, 1)
     with ready(url).connect() as connection:
         log = connection.execute(
-            select(t.change_log.c.actor, t.change_log.c.source_file, t.change_log.c.source_row)
-            .where(t.change_log.c.action == "hardship_add")
+            select(
+                t.change_log.c.actor, t.change_log.c.source_file, t.change_log.c.source_row
+            ).where(t.change_log.c.action == "hardship_add")
         ).one()
     assert tuple(log) == ("clerk-cli", "list.csv", 3)
 

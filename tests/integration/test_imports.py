@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from registry_counts import counts
 from sqlalchemy import create_engine, func, select
 
 from canbao.adapters import tables as t
@@ -120,14 +121,6 @@ LATE_STOP = [
     "2021-11-25",
 ]
 TITLE = "江门市2022年度城乡居民基本医疗保险新参保、变更、停保登记表"
-
-
-def counts(url: str) -> dict[str, int]:
-    with ready(url).connect() as connection:
-        return {
-            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in t.metadata.sorted_tables
-        }
 
 
 def xlsx(tmp_path: Path, rows: list[list[str]]) -> Path:

@@ -10,7 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from registry_counts import counts
+from sqlalchemy import select
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import Actor, ready, unit_of_work
@@ -69,14 +70,6 @@ def url(database_url: str) -> str:
     return database_url
 
 
-def counts(url: str) -> dict[str, int]:
-    with ready(url).connect() as connection:
-        return {
-            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in t.metadata.sorted_tables
-        }
-
-
 def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     return {name: after[name] - before[name] for name in after if after[name] != before[name]}
 
@@ -99,9 +92,11 @@ def insuinfo(url: str, number: str, as_of: date) -> list[tuple[str, str]]:
 
 def case_row(url: str, case_id: str) -> dict[str, Any]:
     with ready(url).connect() as connection:
-        row = connection.execute(
-            select(t.refund_case).where(t.refund_case.c.case_id == case_id)
-        ).mappings().one()
+        row = (
+            connection.execute(select(t.refund_case).where(t.refund_case.c.case_id == case_id))
+            .mappings()
+            .one()
+        )
     return {k: v for k, v in row.items() if k not in {"case_id", "psn_no", "rlts_id", "change_id"}}
 
 

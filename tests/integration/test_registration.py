@@ -8,7 +8,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from registry_counts import counts
+from sqlalchemy import insert, select
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import Actor, ready, unit_of_work
@@ -32,14 +33,6 @@ WANG = Registration(
     tel="13800000000",
     bank_acct="6222000000000000",
 )
-
-
-def counts(url: str) -> dict[str, int]:
-    with ready(url).connect() as connection:
-        return {
-            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
-            for table in t.metadata.sorted_tables
-        }
 
 
 def run(url: str, registration: Registration) -> Any:
