@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from registry_counts import counts
+from registry_helpers import counts
 from sqlalchemy import insert, select
 
 from canbao.adapters import tables as t

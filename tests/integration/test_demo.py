@@ -9,7 +9,7 @@ import sys
 from datetime import date
 from typing import Any
 
-from registry_counts import counts
+from registry_helpers import counts
 from sqlalchemy import func, select
 
 from canbao.adapters import tables as t

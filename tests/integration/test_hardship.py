@@ -13,14 +13,13 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from registry_counts import counts
+from registry_helpers import counts, register
 from sqlalchemy import select
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import Actor, ready, unit_of_work
 from canbao.cli import main
 from canbao.config import settings
-from canbao.domain.registry import NEW, Registration
 from canbao.services import hardship, registry
 from canbao.services.review import Refused
 
@@ -41,28 +40,10 @@ LI = certno("52010219900101123")  # Guiyang, 南明区
 ZHANG = certno("44078319800101001")  # not in the registry
 
 
-def register(url: str, name: str, number: str, region: str) -> None:
-    with unit_of_work(url, CLERK) as uow:
-        outcome = registry.apply(
-            uow,
-            Registration(
-                chg_type=NEW,
-                psn_name=name,
-                certno=number,
-                gend="1",
-                brdy=date(1985, 6, 15),
-                insuplc_admdvs=region,
-                hukou_admdvs=region,
-                accepted_on=date(2021, 10, 15),
-            ),
-        )
-    assert outcome.status == "accepted"
-
-
 @pytest.fixture
 def url(database_url: str) -> str:
-    register(database_url, "王小明", WANG, "440783")
-    register(database_url, "李四", LI, "520102")
+    register(database_url, CLERK, "王小明", WANG, "440783")
+    register(database_url, CLERK, "李四", LI, "520102")
     return database_url
 
 

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from registry_counts import counts
+from registry_helpers import counts
 from sqlalchemy import create_engine, func, select
 
 from canbao.adapters import tables as t

@@ -10,14 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from registry_counts import counts
+from registry_helpers import counts, register
 from sqlalchemy import select
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import Actor, ready, unit_of_work
 from canbao.cli import main
 from canbao.config import settings
-from canbao.domain.registry import NEW, Registration
 from canbao.services import hardship, refunds, registry
 from canbao.services.review import Refused
 
@@ -34,29 +33,11 @@ LI = certno("52010219900101123")  # Guiyang, 南明区, dibao
 ZHAO = certno("52010219920202456")  # Guiyang, 南明区, no identity
 
 
-def register(url: str, name: str, number: str, region: str) -> None:
-    with unit_of_work(url, CLERK) as uow:
-        outcome = registry.apply(
-            uow,
-            Registration(
-                chg_type=NEW,
-                psn_name=name,
-                certno=number,
-                gend="1",
-                brdy=date(1985, 6, 15),
-                insuplc_admdvs=region,
-                hukou_admdvs=region,
-                accepted_on=date(2021, 10, 15),
-            ),
-        )
-    assert outcome.status == "accepted"
-
-
 @pytest.fixture
 def url(database_url: str) -> str:
-    register(database_url, "王小明", WANG, "440783")
-    register(database_url, "李四", LI, "520102")
-    register(database_url, "赵六", ZHAO, "520102")
+    register(database_url, CLERK, "王小明", WANG, "440783")
+    register(database_url, CLERK, "李四", LI, "520102")
+    register(database_url, CLERK, "赵六", ZHAO, "520102")
     with unit_of_work(database_url, CLERK) as uow:
         hardship.import_hardship_list(
             uow,

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from registry_counts import counts
+from registry_helpers import counts
 from sqlalchemy import insert, select
 
 from canbao.adapters import tables as t

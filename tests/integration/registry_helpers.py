@@ -1,0 +1,40 @@
+"""Shared by the integration tests: the number of rows of every registry table (to assert
+exactly what a use case wrote and that nothing else changed), and a resident registered."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from canbao.adapters import tables as t
+from canbao.adapters.database import Actor, ready, unit_of_work
+from canbao.domain.registry import NEW, Registration
+from canbao.services import registry
+
+
+def counts(url: str) -> dict[str, int]:
+    with ready(url).connect() as connection:
+        return {
+            table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for table in t.metadata.sorted_tables
+        }
+
+
+def register(url: str, actor: Actor, name: str, number: str, region: str) -> None:
+    """A local resident registered (新参保) in ``region`` on 2021-10-15."""
+    with unit_of_work(url, actor) as uow:
+        outcome = registry.apply(
+            uow,
+            Registration(
+                chg_type=NEW,
+                psn_name=name,
+                certno=number,
+                gend="1",
+                brdy=date(1985, 6, 15),
+                insuplc_admdvs=region,
+                hukou_admdvs=region,
+                accepted_on=date(2021, 10, 15),
+            ),
+        )
+    assert outcome.status == "accepted"
