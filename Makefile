@@ -3,14 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup postgresql-server run test lint unit rules e2e integration scenarios bench policy-check clean
+.PHONY: setup system-packages run test lint unit rules e2e integration scenarios bench policy-check clean
 
-# The virtual environment, and the PostgreSQL server that the integration tests start privately.
-setup: $(VENV)/.installed postgresql-server
+# The virtual environment, and the system packages of the test tiers (PostgreSQL server, Java).
+setup: $(VENV)/.installed system-packages
 
-# Debian's postgresql-15 where missing (apt-get as root; otherwise it says what to install).
-postgresql-server:
-	@bash scripts/install-postgresql.sh
+# Debian's postgresql-15 and Java 17 where missing (apt-get as root; otherwise it says what to install).
+system-packages:
+	@bash scripts/install-system.sh
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -28,7 +28,7 @@ from pathlib import Path
 SUPERUSER = "canbao"
 # initdb and postgres refuse to run as root: as root, they run as Debian's `postgres` user.
 OWNER = "postgres"
-# Debian's postgresql-15, which `make setup` installs (scripts/install-postgresql.sh).
+# Debian's postgresql-15, which `make setup` installs (scripts/install-system.sh).
 DEBIAN_BINDIR = Path("/usr/lib/postgresql/15/bin")
 INSTALL_HINT = (
     "install Debian's postgresql-15: `make setup` does as root, "
