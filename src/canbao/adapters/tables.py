@@ -330,11 +330,64 @@ review = Table(
     UniqueConstraint("subject", "subject_id", name="uq_review_subject_subject_id"),
 )
 
+#: A proposal to clear one duplicate group (W7, D1–D8): the relations of the group
+#: (``records``, their rlts_ids sorted; ``group_key`` the same joined, so that a detection run
+#: finds its open proposal again), the day they were looked at, the engine's status
+#: (decided, policy_gap) and the facts the registry lacked. The decision with its rule ids and
+#: citations is on the change; consent, review and apply are events appended later.
 duplicate_case = Table(
     "duplicate_case",
     metadata,
     Column("case_id", String(32), primary_key=True),
     Column("psn_no", ForeignKey("person.psn_no"), nullable=False, index=True),
     Column("records", JSON, nullable=False),
+    Column("group_key", String(255), nullable=False, index=True),
+    Column("as_of", Date, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("missing_facts", JSON, nullable=False, default=list),
     _change(),
+)
+
+#: D4: the person's written commitment (承诺书) choosing the relation kept; its change holds
+#: the decision made again with the choice.
+duplicate_consent = Table(
+    "duplicate_consent",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", ForeignKey("duplicate_case.case_id"), nullable=False, unique=True),
+    Column("keep_rlts_id", ForeignKey("enrollment.rlts_id"), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("signed_on", Date, nullable=False),
+    _change(),
+)
+
+#: A confirmed proposal carried out (D3, D5): one row per relation terminated or suspended
+#: (its new version has the same change), with the relation kept and the region to notify.
+duplicate_action = Table(
+    "duplicate_action",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", ForeignKey("duplicate_case.case_id"), nullable=False, index=True),
+    Column("rlts_id", ForeignKey("enrollment.rlts_id"), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("keep_rlts_id", ForeignKey("enrollment.rlts_id"), nullable=False),
+    Column("notify_region", Region, nullable=True, index=True),
+    Column("effective_on", Date, nullable=False),
+    _change(),
+    UniqueConstraint("case_id", "rlts_id", name="uq_duplicate_action_case_id_rlts_id"),
+)
+
+#: D6: the fiscal subsidy of the duplicate year deducted for a relation; ``amount`` from the
+#: year's assessment, null (to be determined) where the registry holds none.
+subsidy_deduction = Table(
+    "subsidy_deduction",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", ForeignKey("duplicate_case.case_id"), nullable=False, index=True),
+    Column("rlts_id", ForeignKey("enrollment.rlts_id"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("assessment_id", ForeignKey("assessment.id"), nullable=True),
+    Column("amount", Money, nullable=True),
+    _change(),
+    UniqueConstraint("case_id", "rlts_id", name="uq_subsidy_deduction_case_id_rlts_id"),
 )

@@ -19,6 +19,7 @@ from canbao.cli import (
     collection,
     decide,
     demo,
+    duplicates,
     hardship,
     idcheck,
     imports,
@@ -73,6 +74,7 @@ app.add_typer(imports.app, name="import")
 app.add_typer(hardship.app, name="hardship")
 app.add_typer(refunds.app, name="refund")
 app.add_typer(collection.app, name="collection")
+app.add_typer(duplicates.app, name="duplicates")
 app.command("demo", epilog=demo.EPILOG)(demo.demo)
 
 

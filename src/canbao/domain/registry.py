@@ -22,6 +22,8 @@ PSN_TYPE_CATEGORIES: dict[str, str] = {
     "1404": "college_student",
 }
 RESIDENT_ADULT = "1501"
+#: 人员类别 of an employee enrolled through flexible employment (灵活就业人员在职).
+FLEXIBLE_EMPLOYEE = "1103"
 
 #: Kinds of enrollment unit (W4, K3).
 SCHOOL, EMPLOYER, VILLAGE = "school", "employer", "village"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 14:35:25.078897
+Create Date: 2026-11-23 15:16:53.024492
 """
 
 from __future__ import annotations
@@ -164,6 +164,10 @@ def upgrade() -> None:
         sa.Column("case_id", sa.String(length=32), nullable=False),
         sa.Column("psn_no", sa.String(length=32), nullable=False),
         sa.Column("records", sa.JSON(), nullable=False),
+        sa.Column("group_key", sa.String(length=255), nullable=False),
+        sa.Column("as_of", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("missing_facts", sa.JSON(), nullable=False),
         sa.Column("change_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["change_id"], ["change_log.id"], name=op.f("fk_duplicate_case_change_id_change_log")
@@ -176,6 +180,9 @@ def upgrade() -> None:
     with op.batch_alter_table("duplicate_case", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_duplicate_case_change_id"), ["change_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_duplicate_case_group_key"), ["group_key"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_duplicate_case_psn_no"), ["psn_no"], unique=False)
 
@@ -292,6 +299,73 @@ def upgrade() -> None:
     with op.batch_alter_table("assessment", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_assessment_change_id"), ["change_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_assessment_psn_no"), ["psn_no"], unique=False)
+
+    op.create_table(
+        "duplicate_action",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("case_id", sa.String(length=32), nullable=False),
+        sa.Column("rlts_id", sa.String(length=32), nullable=False),
+        sa.Column("action", sa.String(length=16), nullable=False),
+        sa.Column("keep_rlts_id", sa.String(length=32), nullable=False),
+        sa.Column("notify_region", sa.String(length=6), nullable=True),
+        sa.Column("effective_on", sa.Date(), nullable=False),
+        sa.Column("change_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["duplicate_case.case_id"],
+            name=op.f("fk_duplicate_action_case_id_duplicate_case"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["change_id"], ["change_log.id"], name=op.f("fk_duplicate_action_change_id_change_log")
+        ),
+        sa.ForeignKeyConstraint(
+            ["keep_rlts_id"],
+            ["enrollment.rlts_id"],
+            name=op.f("fk_duplicate_action_keep_rlts_id_enrollment"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["rlts_id"], ["enrollment.rlts_id"], name=op.f("fk_duplicate_action_rlts_id_enrollment")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_duplicate_action")),
+        sa.UniqueConstraint("case_id", "rlts_id", name="uq_duplicate_action_case_id_rlts_id"),
+    )
+    with op.batch_alter_table("duplicate_action", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_duplicate_action_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_duplicate_action_change_id"), ["change_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_duplicate_action_notify_region"), ["notify_region"], unique=False
+        )
+
+    op.create_table(
+        "duplicate_consent",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("case_id", sa.String(length=32), nullable=False),
+        sa.Column("keep_rlts_id", sa.String(length=32), nullable=False),
+        sa.Column("document", sa.Text(), nullable=False),
+        sa.Column("signed_on", sa.Date(), nullable=False),
+        sa.Column("change_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["duplicate_case.case_id"],
+            name=op.f("fk_duplicate_consent_case_id_duplicate_case"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["change_id"], ["change_log.id"], name=op.f("fk_duplicate_consent_change_id_change_log")
+        ),
+        sa.ForeignKeyConstraint(
+            ["keep_rlts_id"],
+            ["enrollment.rlts_id"],
+            name=op.f("fk_duplicate_consent_keep_rlts_id_enrollment"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_duplicate_consent")),
+        sa.UniqueConstraint("case_id", name=op.f("uq_duplicate_consent_case_id")),
+    )
+    with op.batch_alter_table("duplicate_consent", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_duplicate_consent_change_id"), ["change_id"], unique=False
+        )
 
     op.create_table(
         "household",
@@ -475,6 +549,42 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "subsidy_deduction",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("case_id", sa.String(length=32), nullable=False),
+        sa.Column("rlts_id", sa.String(length=32), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("assessment_id", sa.Integer(), nullable=True),
+        sa.Column("amount", sa.Numeric(precision=12, scale=2), nullable=True),
+        sa.Column("change_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["assessment_id"],
+            ["assessment.id"],
+            name=op.f("fk_subsidy_deduction_assessment_id_assessment"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["case_id"],
+            ["duplicate_case.case_id"],
+            name=op.f("fk_subsidy_deduction_case_id_duplicate_case"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["change_id"], ["change_log.id"], name=op.f("fk_subsidy_deduction_change_id_change_log")
+        ),
+        sa.ForeignKeyConstraint(
+            ["rlts_id"],
+            ["enrollment.rlts_id"],
+            name=op.f("fk_subsidy_deduction_rlts_id_enrollment"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_subsidy_deduction")),
+        sa.UniqueConstraint("case_id", "rlts_id", name="uq_subsidy_deduction_case_id_rlts_id"),
+    )
+    with op.batch_alter_table("subsidy_deduction", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_subsidy_deduction_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_subsidy_deduction_change_id"), ["change_id"], unique=False
+        )
+
+    op.create_table(
         "subsidy_line",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("assessment_id", sa.Integer(), nullable=False),
@@ -524,6 +634,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_subsidy_line_assessment_id"))
 
     op.drop_table("subsidy_line")
+    with op.batch_alter_table("subsidy_deduction", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_subsidy_deduction_change_id"))
+        batch_op.drop_index(batch_op.f("ix_subsidy_deduction_case_id"))
+
+    op.drop_table("subsidy_deduction")
     with op.batch_alter_table("refund_payment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_refund_payment_change_id"))
 
@@ -554,6 +669,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_household_change_id"))
 
     op.drop_table("household")
+    with op.batch_alter_table("duplicate_consent", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_duplicate_consent_change_id"))
+
+    op.drop_table("duplicate_consent")
+    with op.batch_alter_table("duplicate_action", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_duplicate_action_notify_region"))
+        batch_op.drop_index(batch_op.f("ix_duplicate_action_change_id"))
+        batch_op.drop_index(batch_op.f("ix_duplicate_action_case_id"))
+
+    op.drop_table("duplicate_action")
     with op.batch_alter_table("assessment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_assessment_psn_no"))
         batch_op.drop_index(batch_op.f("ix_assessment_change_id"))
@@ -578,6 +703,7 @@ def downgrade() -> None:
     op.drop_table("enrollment")
     with op.batch_alter_table("duplicate_case", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_duplicate_case_psn_no"))
+        batch_op.drop_index(batch_op.f("ix_duplicate_case_group_key"))
         batch_op.drop_index(batch_op.f("ix_duplicate_case_change_id"))
 
     op.drop_table("duplicate_case")
