@@ -33,6 +33,7 @@ Readings of the registry (not policy):
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -238,12 +239,12 @@ def detect(
         if not decision.answer.get("duplicate"):
             continue
         group = tuple(decision.answer["duplicate_records"])
-        found = _open_case(uow.connection, ",".join(group))
+        found, rejected = _open_case(uow.connection, ",".join(group))
         if found is not None:
             existing.append(found)
             continue
         needed = _needed(facts, group, missing)
-        proposed.append(_propose(uow, psn_no, as_of, group, decision, needed))
+        proposed.append(_propose(uow, psn_no, as_of, group, decision, needed, rejected))
     return Detected(as_of, len(persons), tuple(proposed), tuple(existing))
 
 
@@ -396,16 +397,18 @@ def _needed(
     return tuple(needed)
 
 
-def _open_case(connection: Connection, group_key: str) -> str | None:
-    """The case already proposed for the group, unless it was rejected."""
+def _open_case(connection: Connection, group_key: str) -> tuple[str | None, int]:
+    """The case already proposed for the group unless it was rejected, and how many of the
+    group's cases were rejected."""
     c, rv = t.duplicate_case, t.review
     rejected = exists().where(
         rv.c.subject == SUBJECT, rv.c.subject_id == c.c.case_id, rv.c.confirmed.is_(False)
     )
     found = connection.execute(
-        select(c.c.case_id).where(c.c.group_key == group_key, ~rejected).limit(1)
-    ).scalar()
-    return None if found is None else str(found)
+        select(c.c.case_id, rejected.label("rejected")).where(c.c.group_key == group_key)
+    ).all()
+    open_ids = [str(row.case_id) for row in found if not row.rejected]
+    return (open_ids[0] if open_ids else None), len(found) - len(open_ids)
 
 
 def _propose(
@@ -415,11 +418,17 @@ def _propose(
     group: tuple[str, ...],
     decision: Decision,
     missing: tuple[str, ...],
+    rejected: int,
 ) -> Case:
+    """One proposal; its request key (the group and how many of its proposals were rejected)
+    makes a second detection running at the same time fail instead of proposing it twice."""
+    key = f"duplicate:{hashlib.sha256(','.join(group).encode()).hexdigest()[:40]}:{rejected}"
     reason = f"重复参保处理建议（{as_of.isoformat()}）：{'、'.join(group)}"
     if missing:
         reason += "；登记库缺少：" + "；".join(missing)
-    change_id = uow.record("duplicate_propose", psn_no=psn_no, reason=reason, decisions=(decision,))
+    change_id = uow.record(
+        "duplicate_propose", psn_no=psn_no, reason=reason, decisions=(decision,), request_key=key
+    )
     case_id = new_id("D")
     uow.connection.execute(
         insert(t.duplicate_case).values(

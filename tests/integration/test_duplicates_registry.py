@@ -6,6 +6,7 @@ history kept (D7)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 from decimal import Decimal
@@ -199,6 +200,8 @@ def test_detect_proposes_each_duplicate_once_with_its_decision(url: str) -> None
         "duplicate_propose", "clerk-a", "P1"
     )  # fmt: skip
     assert change["reason"] == "重复参保处理建议（2026-01-01）：R11、R12"
+    group = hashlib.sha256(b"R11,R12").hexdigest()[:40]
+    assert change["request_key"] == f"duplicate:{group}:0"  # one proposal per group and round
     assert (change["rules"], change["citations"]) == (["D1", "D2", "D3", "D6", "D7"], CITED)
     decision = change["decision"][0]
     assert decision == case.decision
