@@ -473,8 +473,12 @@ def test_the_command_line_runs_the_workflow(
         assert main(["duplicates", "confirm", case_id]) == 1
         assert "不能自行确认" in capsys.readouterr().err
         assert main(["duplicates", "confirm", case_id, "--actor", "reviewer-cli"]) == 0
+        assert capsys.readouterr().out == f"重复参保处理建议 {case_id} 已复核确认\n"
         assert main(["duplicates", "apply", "--all-confirmed", "--on", "2026-03-01"]) == 0
-        assert capsys.readouterr().out.endswith("已处理 1 件\n")
+        assert capsys.readouterr().out == (
+            f"{case_id} 保留R11，终止R12（2026-03-01起）；扣减财政补助：R12 2026年 610元\n"
+            "已处理 1 件\n"
+        )
         out = tmp_path / "通知.xlsx"
         assert main(["duplicates", "notices", "--region", "441402", str(out)]) == 0
         assert capsys.readouterr().out == f"已写出 1 条：{out}\n"

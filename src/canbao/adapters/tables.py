@@ -341,7 +341,7 @@ duplicate_case = Table(
     Column("case_id", String(32), primary_key=True),
     Column("psn_no", ForeignKey("person.psn_no"), nullable=False, index=True),
     Column("records", JSON, nullable=False),
-    Column("group_key", String(255), nullable=False, index=True),
+    Column("group_key", Text, nullable=False, index=True),
     Column("as_of", Date, nullable=False),
     Column("status", String(16), nullable=False),
     Column("missing_facts", JSON, nullable=False, default=list),

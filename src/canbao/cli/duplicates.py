@@ -224,7 +224,15 @@ def apply(
         actions = "，".join(
             f"{duplicates.ACTION_NAMES[a['action']]}{a['id']}" for a in applied["actions"]
         )
-        sys.stdout.write(f"{applied['case_id']} 保留{applied['keep']}，{actions}（{day}起）\n")
+        deducted = "、".join(
+            f"{d['id']} {d['year']}年 " + ("待定" if d["amount"] is None else f"{d['amount']}元")
+            for d in applied["deductions"]
+        )
+        sys.stdout.write(
+            f"{applied['case_id']} 保留{applied['keep']}，{actions}（{day}起）"
+            + (f"；扣减财政补助：{deducted}" if deducted else "")
+            + "\n"
+        )
     sys.stdout.write(f"已处理 {len(done)} 件\n")
 
 

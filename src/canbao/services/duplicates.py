@@ -37,13 +37,18 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Date,
+    Integer,
     RowMapping,
+    Select,
     Subquery,
     and_,
+    bindparam,
     case,
     exists,
     func,
@@ -220,17 +225,9 @@ def detect(
     query; with one of them in ``region`` when given), decide each with the engine, and propose
     each duplicate group not proposed yet (a rejected proposal's group is proposed again)."""
     policy = policy or load_policy()
-    r = _relations(as_of)
-    query = (
-        select(r.c.psn_no)
-        .where(r.c.psn_insu_stas == NORMAL, r.c.paid == 1)
-        .group_by(r.c.psn_no)
-        .having(func.count() >= 2)
-        .order_by(r.c.psn_no)
-    )
-    if region is not None:
-        query = query.having(func.sum(case((r.c.insuplc_admdvs == region, 1), else_=0)) > 0)
-    persons = list(uow.connection.execute(query).scalars())
+    query = _candidates(region is not None)
+    values = {"as_of": as_of, "year": as_of.year, "region": region}
+    persons: list[str] = list(uow.connection.execute(query, values).scalars())
     proposed: list[Case] = []
     existing: list[str] = []
     for psn_no in persons:
@@ -248,45 +245,71 @@ def detect(
     return Detected(as_of, len(persons), tuple(proposed), tuple(existing))
 
 
-def _relations(as_of: date, psn_no: str | None = None) -> Subquery:
-    """Every relation (of ``psn_no`` when given) with its version as of ``as_of``, its unit's
-    kind and region, and ``paid`` (1/0) for the year of ``as_of`` (see the module notes)."""
+@cache
+def _candidates(in_region: bool) -> Select[Any]:
+    """The persons with two or more relations normal and paid (parameters ``as_of``,
+    ``year``, and ``region`` when ``in_region``), built once."""
+    r = _relations(by_person=False)
+    query = (
+        select(r.c.psn_no)
+        .where(r.c.psn_insu_stas == NORMAL, r.c.paid == 1)
+        .group_by(r.c.psn_no)
+        .having(func.count() >= 2)
+        .order_by(r.c.psn_no)
+    )
+    if in_region:
+        here = case((r.c.insuplc_admdvs == bindparam("region"), 1), else_=0)
+        query = query.having(func.sum(here) > 0)
+    return query
+
+
+def _relations(by_person: bool) -> Subquery:
+    """Every relation (of the person ``psn_no`` when ``by_person``) with its version as of
+    ``as_of``, its unit's kind and region, and ``paid`` (1/0) for ``year`` (see the module
+    notes); those three are parameters."""
     e, v, a, p, u = t.enrollment, t.enrollment_version, t.assessment, t.payment, t.unit
     rank = func.row_number().over(
         partition_by=v.c.rlts_id, order_by=(v.c.valid_from.desc(), v.c.id.desc())
     )
-    versions = select(v, rank.label("rank")).where(v.c.valid_from <= as_of)
-    if psn_no is not None:
-        versions = versions.where(v.c.rlts_id.in_(select(e.c.rlts_id).where(e.c.psn_no == psn_no)))
+    versions = select(v, rank.label("rank")).where(v.c.valid_from <= bindparam("as_of", type_=Date))
+    if by_person:
+        owner = e.c.psn_no == bindparam("psn_no")
+    else:  # only a person with two or more relations can have a duplicate
+        owner = e.c.psn_no.in_(select(e.c.psn_no).group_by(e.c.psn_no).having(func.count() >= 2))
+    versions = versions.where(v.c.rlts_id.in_(select(e.c.rlts_id).where(owner)))
     current = versions.subquery("current")
     unpaid = exists().where(
         a.c.rlts_id == current.c.rlts_id,
-        a.c.year == as_of.year,
+        a.c.year == bindparam("year", type_=Integer),
         ~exists().where(p.c.assessment_id == a.c.id, p.c.result == PAID),
     )
     paid = case((and_(current.c.psn_clct_stas == PAYING, ~unpaid), 1), else_=0)
-    return (
-        select(
-            e.c.psn_no,
-            e.c.rlts_id,
-            e.c.insutype,
-            e.c.insuplc_admdvs,
-            current.c.psn_type,
-            current.c.psn_insu_stas,
-            current.c.psn_insu_date,
-            current.c.paus_insu_date,
-            current.c.valid_from,
-            u.c.kind.label("unit_kind"),
-            u.c.admdvs.label("unit_admdvs"),
-            paid.label("paid"),
+    query = select(
+        e.c.psn_no,
+        e.c.rlts_id,
+        e.c.insutype,
+        e.c.insuplc_admdvs,
+        current.c.psn_type,
+        current.c.psn_insu_stas,
+        current.c.psn_insu_date,
+        current.c.paus_insu_date,
+        current.c.valid_from,
+        u.c.kind.label("unit_kind"),
+        u.c.admdvs.label("unit_admdvs"),
+        paid.label("paid"),
+    ).select_from(
+        e.join(current, and_(current.c.rlts_id == e.c.rlts_id, current.c.rank == 1)).outerjoin(
+            u, u.c.unit_id == current.c.unit_id
         )
-        .select_from(
-            e.join(current, and_(current.c.rlts_id == e.c.rlts_id, current.c.rank == 1)).outerjoin(
-                u, u.c.unit_id == current.c.unit_id
-            )
-        )
-        .subquery("relations")
     )
+    if by_person:
+        query = query.where(e.c.psn_no == bindparam("psn_no"))
+    return query.subquery("relations")
+
+
+_BY_PERSON = _relations(by_person=True)
+#: One person's relations (parameters ``as_of``, ``year``, ``psn_no``), built once.
+_PERSON_RELATIONS = select(_BY_PERSON).order_by(_BY_PERSON.c.rlts_id)
 
 
 def _facts(
@@ -298,8 +321,13 @@ def _facts(
 ) -> tuple[rules.DuplicateFacts, dict[str, str]]:
     """The engine's facts for the person as of ``as_of``, and the facts the registry lacks for
     a record (record id or ``person`` → what is missing)."""
-    r = _relations(as_of, psn_no)
-    rows = connection.execute(select(r).order_by(r.c.rlts_id)).mappings().all()
+    rows = (
+        connection.execute(
+            _PERSON_RELATIONS, {"as_of": as_of, "year": as_of.year, "psn_no": psn_no}
+        )
+        .mappings()
+        .all()
+    )
     person = person_as_of(connection, psn_no, as_of)
     hukou = person["hukou_admdvs"] if person else None
     residence = person["resd_admdvs"] if person else None

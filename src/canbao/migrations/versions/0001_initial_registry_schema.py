@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 15:16:53.024492
+Create Date: 2026-11-23 15:33:51.434686
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def upgrade() -> None:
         sa.Column("case_id", sa.String(length=32), nullable=False),
         sa.Column("psn_no", sa.String(length=32), nullable=False),
         sa.Column("records", sa.JSON(), nullable=False),
-        sa.Column("group_key", sa.String(length=255), nullable=False),
+        sa.Column("group_key", sa.Text(), nullable=False),
         sa.Column("as_of", sa.Date(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("missing_facts", sa.JSON(), nullable=False),
