@@ -524,3 +524,20 @@ def test_detect_finds_exactly_the_duplicates_the_demo_planted(database_url: str)
         found = duplicates.detect(uow, demo.AS_OF)
     assert sorted(c.psn_no for c in found.proposed) == planted
     assert found.candidates == len(planted)
+
+
+def test_a_year_without_the_parameter_is_proposed_as_the_engines_gap(database_url: str) -> None:
+    url = database_url
+    write(url, [(t.unit, {"unit_id": "UE", "kind": "employer", "name": "开平公司",
+                          "admdvs": "440783"})])  # fmt: skip
+    person(url, "P8", certno("44078319800808222"), "郑一", "440783", "440783")
+    relation(url, "R81", "P8", "440783", date(2019, 1, 1))
+    relation(url, "R82", "P8", "440783", date(2019, 6, 1), insutype="310", psn_type="1101",
+             unit_id="UE")  # fmt: skip
+    with unit_of_work(url, CLERK) as uow:
+        [case] = duplicates.detect(uow, date(2020, 6, 30)).proposed
+    assert (case.records, case.state, case.decision["gaps"]) == (
+        ("R81", "R82"),
+        "policy_gap",
+        ["duplicates.employee_keep_min_months: 开平市（440783）2020年度无此参数"],
+    )

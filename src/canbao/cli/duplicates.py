@@ -79,8 +79,9 @@ def detect(
     actor: ActorOption = None,
     as_json: Json = False,
 ) -> None:
-    """Find duplicate enrollments as of a day and propose how to clear each (the engine
-    decides D1–D8); open proposals are not proposed twice."""
+    """Find duplicate enrollments as of a day and propose how to clear each (D1–D8).
+
+    Open proposals are not proposed twice."""
     from canbao.adapters.database import unit_of_work
     from canbao.services import duplicates
 
@@ -196,8 +197,9 @@ def apply(
     actor: ActorOption = None,
     as_json: Json = False,
 ) -> None:
-    """Carry out confirmed proposals: terminate or suspend the other relations from the day
-    given, record the subsidy deductions (D6) and the regions to notify."""
+    """Carry out confirmed proposals: terminate or suspend, deduct subsidies (D6).
+
+    The other relations end from the day given; the regions to notify are recorded."""
     from canbao.adapters.database import ready, unit_of_work
     from canbao.services import duplicates
     from canbao.services.review import Refused
@@ -241,8 +243,9 @@ def notices(
     region: Annotated[str, typer.Option(help="The other agency's region.", show_default=False)],
     out: Annotated[Path, typer.Argument(help="Output .xlsx.", show_default=False)],
 ) -> None:
-    """The notification list for a region's agency: its relations to terminate or suspend,
-    with the place kept and the documents cited (.xlsx, Chinese headers)."""
+    """The notification list for a region's agency (.xlsx, Chinese headers).
+
+    Its relations to terminate or suspend, with the place kept and the documents cited."""
     from canbao.adapters.database import ready
     from canbao.adapters.sheets import write_xlsx
     from canbao.policy import load_policy

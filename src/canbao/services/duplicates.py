@@ -233,9 +233,12 @@ def detect(
     for psn_no in persons:
         facts, missing = _facts(uow.connection, psn_no, as_of)
         decision = decide_facts(rules.KIND, facts, policy)
-        if not decision.answer.get("duplicate"):
+        if decision.answer.get("duplicate") is False:
             continue
-        group = tuple(decision.answer["duplicate_records"])
+        # A gap for a parameter the year lacks names no group: the records the query found.
+        group = tuple(
+            decision.answer.get("duplicate_records") or [r.id for r in facts.records if r.normal]
+        )
         found, rejected = _open_case(uow.connection, ",".join(group))
         if found is not None:
             existing.append(found)
