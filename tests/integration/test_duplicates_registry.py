@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -222,6 +223,18 @@ def test_detect_proposes_each_duplicate_once_with_its_decision(url: str) -> None
     assert counts(url) == before
 
 
+def test_two_detections_at_once_propose_each_group_once(url: str) -> None:
+    found: list[duplicates.Detected] = []
+    threads = [threading.Thread(target=lambda: found.append(detect(url))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted((len(d.proposed), len(d.existing)) for d in found) == [(0, 1), (1, 0)]
+    with ready(url).connect() as connection:
+        assert len(duplicates.list_cases(connection)) == 1
+
+
 # --- review and apply ------------------------------------------------------------------------
 
 
@@ -301,6 +314,35 @@ def test_a_reviewer_confirms_and_the_duplicate_is_terminated_with_its_deduction(
          "effective_on": "2026-03-01"}
     ]  # fmt: skip
     assert history["events"][2]["deductions"] == [{"rlts_id": "R12", "year": 2026, "amount": 610}]
+
+
+def test_two_clerks_applying_at_once_apply_it_once(url: str) -> None:
+    case_id = proposed(url)
+    with unit_of_work(url, REVIEWER) as uow:
+        duplicates.confirm_case(uow, case_id)
+    before = counts(url)
+    results: list[str] = []
+
+    def run() -> None:
+        try:
+            with unit_of_work(url, CLERK) as uow:
+                duplicates.apply_case(uow, case_id, ON)
+            results.append("applied")
+        except Refused as refusal:
+            results.append(str(refusal))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["applied", f"重复参保处理建议 {case_id}已处理，不能重复处理。"]
+    assert changed(before, counts(url)) == {
+        "change_log": 1,
+        "enrollment_version": 1,
+        "duplicate_action": 1,
+        "subsidy_deduction": 1,
+    }
 
 
 def test_a_rejected_proposal_is_kept_and_the_group_proposed_again(url: str) -> None:

@@ -85,6 +85,8 @@ from canbao.services.registry import (
 from canbao.services.review import Refused, confirm, reject
 
 SUBJECT = "duplicate"
+#: The PostgreSQL advisory lock a detection run holds for its transaction.
+DETECT_LOCK = 70007
 ID_CARD = "01"
 COLLEGE_PSN_TYPE = next(code for code, c in PSN_TYPE_CATEGORIES.items() if c == rules.COLLEGE)
 #: What a relation becomes when the decision terminates or suspends it.
@@ -225,6 +227,8 @@ def detect(
     query; with one of them in ``region`` when given), decide each with the engine, and propose
     each duplicate group not proposed yet (a rejected proposal's group is proposed again)."""
     policy = policy or load_policy()
+    if uow.connection.dialect.name == "postgresql":  # one detection at a time (SQLite: IMMEDIATE)
+        uow.connection.execute(select(func.pg_advisory_xact_lock(DETECT_LOCK)))
     query = _candidates(region is not None)
     values = {"as_of": as_of, "year": as_of.year, "region": region}
     persons: list[str] = list(uow.connection.execute(query, values).scalars())
@@ -629,6 +633,9 @@ def apply_case(uow: UnitOfWork, case_id: str, on: date | None = None) -> Applied
     version of each other relation, the relation kept and the region to notify
     (``duplicate_action``), and the subsidy deductions of D6."""
     on = on or uow.today
+    if uow.connection.dialect.name == "postgresql":  # two clerks applying it at once: one waits
+        c = t.duplicate_case
+        uow.connection.execute(select(c.c.case_id).where(c.c.case_id == case_id).with_for_update())
     found = load_case(uow.connection, case_id)
     if found.state == "applied":
         raise Refused(f"{_what(case_id)}已处理，不能重复处理。")
