@@ -9,19 +9,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from canbao.domain.codes import (
+    BASIC_INFO,
+    ENROLLMENT_INFO,
+    NEW,
+    PSN_TYPE_CATEGORIES,
+    RESIDENT_ADULT,
+    STOP,
+)
 from canbao.domain.decision import Decision
 
-#: 人员变更类型 psn_chg_type (SPEC section 2) of the form's 登记类型.
-NEW, STOP, BASIC_INFO, ENROLLMENT_INFO = "11", "21", "35", "36"
-
-#: 人员类别 psn_type codes of residents (SPEC section 2) → the engine's categories.
-PSN_TYPE_CATEGORIES: dict[str, str] = {
-    "1401": "newborn",
-    "1402": "preschool",
-    "1403": "school_student",
-    "1404": "college_student",
-}
-RESIDENT_ADULT = "1501"
+__all__ = [
+    "BASIC_INFO",
+    "EMPLOYER",
+    "ENROLLMENT_INFO",
+    "NEW",
+    "SCHOOL",
+    "STOP",
+    "VILLAGE",
+    "Outcome",
+    "Registration",
+]
 
 #: Kinds of enrollment unit (W4, K3).
 SCHOOL, EMPLOYER, VILLAGE = "school", "employer", "village"
