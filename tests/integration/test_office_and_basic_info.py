@@ -51,15 +51,15 @@ ZHANG = Registration(
     accepted_on=date(2021, 3, 1),
     year=2022,
 )
-KAIPING = Registration(
-    chg_type=NEW,
+KAIPING = replace(
+    ZHANG,
     psn_name="黄五",
     certno="440783198705051279",
-    gend="1",
     brdy=date(1987, 5, 5),
     insuplc_admdvs="440783",
     hukou_admdvs="440783",
     accepted_on=date(2021, 10, 15),
+    year=None,
 )
 
 
@@ -527,15 +527,47 @@ def test_an_import_takes_the_rows_office_else_the_option(database_url: str, tmp_
 
 def test_the_office_option_on_the_command_line(tmp_path: Path) -> None:
     path = tmp_path / "登记表.csv"
-    write_csv(path, FORM_HEADERS[:-1], [row[:-1] for row in FORM_ROWS[:1]])
+    write_csv(path, FORM_HEADERS[:-1], [row[:-1] for row in FORM_ROWS[1:2]])
     env = {**os.environ, "CANBAO_DATABASE_URL": f"sqlite+pysqlite:///{tmp_path / 'c.db'}"}
-    command = [sys.executable, "-m", "canbao", "import", "registrations", str(path), "--json"]
-    bad = subprocess.run([*command, "--office", "4414"], env=env, capture_output=True, check=False)
+
+    def canbao(*args: str) -> subprocess.CompletedProcess[bytes]:
+        command = [sys.executable, "-m", "canbao", *args]
+        return subprocess.run(command, env=env, capture_output=True, check=False)
+
+    bad = canbao("import", "registrations", str(path), "--office", "4414")
     assert (bad.returncode, bad.stdout) == (2, b"")
     assert "--office 应为6位医保区划代码，得到 '4414'" in bad.stderr.decode()
-    good = subprocess.run(
-        [*command, "--office", "441403"], env=env, capture_output=True, check=False
-    )
+    good = canbao("import", "registrations", str(path), "--office", "441403", "--json")
     assert good.returncode == 0, good.stderr.decode()
     assert json.loads(good.stdout) == {"accepted": 1, "unchanged": 0, "rejected": []}
-    assert [row["office"] for row in log(env["CANBAO_DATABASE_URL"], "register")] == ["441403"]
+    person = ("--name", "张三", "--region", "441402", "--on", "2021-10-15")
+    registered = canbao(
+        "person",
+        "register",
+        ZHANG.certno,
+        *person,
+        "--hukou",
+        "441402",
+        "--office",
+        "441403",
+        "--json",
+    )
+    assert registered.returncode == 0, registered.stderr.decode()
+    answer = json.loads(registered.stdout)
+    assert (answer["status"], [d["rules"] for d in answer["decisions"]]) == (
+        "accepted",
+        [["K5"], ["E1"]],
+    )
+    stop = ("person", "stop", ZHANG.certno, "--name", "张三", "--region", "441402")
+    stop += ("--on", "2021-11-01", "--reason", "死亡")
+    refused = canbao(*stop, "--office", "440783", "--json")
+    assert refused.returncode == 1
+    assert [d["status"] for d in json.loads(refused.stdout)["decisions"]] == ["policy_gap"]
+    stopped = canbao(*stop)
+    assert (stopped.returncode, stopped.stdout.decode()) == (0, "accepted：已停保。\n")
+    url = env["CANBAO_DATABASE_URL"]
+    assert [(row["action"], row["office"]) for row in log(url, "register", "stop")] == [
+        ("register", "441403"),  # the import's --office
+        ("register", "441403"),
+        ("stop", "441402"),  # no office: the region's own agency
+    ]

@@ -47,12 +47,11 @@ def registrations(
     file accepts nothing new."""
     from rich.progress import Progress
 
-    from canbao.certno import is_region_code
+    from canbao.cli.registry import region_known
     from canbao.config import settings
-    from canbao.policy import load_policy
     from canbao.services.imports import SheetError, import_registrations
 
-    if office is not None and not (is_region_code(office) or office in load_policy().regions):
+    if office is not None and not region_known(office):
         fail(f"--office 应为6位医保区划代码，得到 {office!r}")
     url = settings().url()
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from canbao.domain.codes import (
     BASIC_INFO,
@@ -17,7 +18,7 @@ from canbao.domain.codes import (
     RESIDENT_ADULT,
     STOP,
 )
-from canbao.domain.decision import Decision
+from canbao.domain.decision import Decision, to_json
 
 __all__ = [
     "BASIC_INFO",
@@ -102,3 +103,14 @@ class Outcome:
     rlts_id: str | None = None
     change_id: int | None = None
     decisions: tuple[Decision, ...] = field(default=())
+
+    def as_json(self) -> dict[str, Any]:
+        """The outcome as the command line prints it (and the API will)."""
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "psn_no": self.psn_no,
+            "rlts_id": self.rlts_id,
+            "change_id": self.change_id,
+            "decisions": [to_json(d.as_json()) for d in self.decisions],
+        }

@@ -169,16 +169,15 @@ def to_registration(
         tel=row.tel,
         bank_acct=row.bank_acct,
         hukou_admdvs=hukou_region(row.hukou_address),
-        stop_reason=_stop_reason(row.stop_reason),
+        stop_reason=stop_reason(row.stop_reason) if row.stop_reason else None,
         under_parent_name=newborn_without_number,
         year=year or collection_year(policy, region, row.psn_insu_date) or title_year,
         office_admdvs=row.office_admdvs or office,
     )
 
 
-def _stop_reason(text: str | None) -> str | None:
-    if text is None:
-        return None
+def stop_reason(text: str) -> str:
+    """A 停保原因 as its refund reason code (see the module's readings)."""
     if text in REFUND_REASONS:
         return text
     return next((code for code, name in REFUND_REASONS.items() if name == text), "other")
@@ -226,5 +225,6 @@ __all__ = [
     "import_registrations",
     "read_registrations",
     "request_key",
+    "stop_reason",
     "to_registration",
 ]
