@@ -86,7 +86,7 @@ def register(
     psn_no = find_person(uow.connection, registration.psn_cert_type, registration.certno)
     handled = _handled(policy, registration, year, "new")
     if _open(handled):
-        return Outcome("refused", handled[0].explanation, psn_no, decisions=handled)
+        return Outcome("refused", _refusal(handled), psn_no, decisions=handled)
     school = None
     if registration.unit_id is not None:
         school = _unit(uow.connection, registration.unit_id)
@@ -163,13 +163,13 @@ def stop(
     year = registration.year or enrollment_year(policy, region, registration.accepted_on)
     handled = _handled(policy, registration, year, "stop")
     if _open(handled):
-        return Outcome("refused", handled[0].explanation, psn_no, current["rlts_id"], None, handled)
+        return Outcome("refused", _refusal(handled), psn_no, current["rlts_id"], None, handled)
     late = change_too_late(policy, region, year, registration.accepted_on)
     if late is not None:
         return Outcome("refused", late.explanation, psn_no, current["rlts_id"], decisions=(late,))
     effect = stop_effect(policy, region, year, registration.stop_reason or "other")
     if _open((effect,)):
-        return Outcome("refused", effect.explanation, psn_no, current["rlts_id"], None, (effect,))
+        return Outcome("refused", _refusal((effect,)), psn_no, current["rlts_id"], None, (effect,))
     status, payment = STOP_STATUS[effect.answer["effect"]]
     decisions = (*handled, effect)
     change_id = uow.record(
@@ -217,7 +217,7 @@ def change(
     moving = relations[0] if relations and not here else None
     handled = _handled(policy, registration, year, "transfer" if moving else "change")
     if _open(handled):
-        return Outcome("refused", handled[0].explanation, psn_no, decisions=handled)
+        return Outcome("refused", _refusal(handled), psn_no, decisions=handled)
     late = change_too_late(policy, region, year, registration.accepted_on)
     if late is not None:
         return Outcome("refused", late.explanation, psn_no, decisions=(late,))
@@ -243,7 +243,7 @@ def change(
     )
     decisions = (*handled, *((k6,) if k6 is not None else ()))
     if _open(decisions):
-        return Outcome("refused", decisions[-1].explanation, psn_no, decisions=decisions)
+        return Outcome("refused", _refusal(decisions), psn_no, decisions=decisions)
     change_id = uow.record(
         "change",
         psn_no=psn_no,
@@ -315,6 +315,11 @@ def _open(decisions: tuple[Decision, ...]) -> bool:
     return any(d.status is not Status.DECIDED for d in decisions)
 
 
+def _refusal(decisions: tuple[Decision, ...]) -> str:
+    """Why the use case refuses: the explanation of the first decision left open."""
+    return next(d.explanation for d in decisions if d.status is not Status.DECIDED)
+
+
 def _paid_on(connection: Connection, year: int, whose: Any) -> date | None:
     """The first day a contribution for ``year`` was paid, of the assessments ``whose``
     selects (a person's, a relation's)."""
@@ -380,7 +385,7 @@ def attach_certificate(
         )
         decisions = tuple(d for d in (handled, k6) if d is not None)
         if _open(decisions):
-            return Outcome("refused", decisions[0].explanation, psn_no, decisions=decisions)
+            return Outcome("refused", _refusal(decisions), psn_no, decisions=decisions)
     change_id = uow.record(
         "attach_certificate",
         psn_no=psn_no,
