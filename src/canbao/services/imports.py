@@ -8,7 +8,9 @@ moment leaves whole rows only, and running it again completes it.
 Idempotence: a row's request key is the hash of its content (every cell but 序号, the row's
 identity included); the change it made carries the key, and a row whose key is already in the
 change log is ``unchanged``. The same file imported again accepts nothing new; a row repeated
-in a later file is found too.
+in a later file is found too. A blank 受理机构 is left out of the key (forms without the column
+keep the keys they had), and so is ``--office``: the same row imported again at another office
+is the same request.
 
 Readings (conventions of this module, not policy):
 
