@@ -1,11 +1,13 @@
 """Shared by the integration tests: the number of rows of every registry table (to assert
-exactly what a use case wrote and that nothing else changed), and a resident registered."""
+exactly what a use case wrote and that nothing else changed), a resident registered, and a
+contribution paid."""
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import Actor, ready, unit_of_work
@@ -19,6 +21,36 @@ def counts(url: str) -> dict[str, int]:
             table.name: connection.execute(select(func.count()).select_from(table)).scalar_one()
             for table in t.metadata.sorted_tables
         }
+
+
+def pay(url: str, actor: Actor, psn_no: str, rlts_id: str, year: int, paid_on: date) -> None:
+    """The relation's ``year`` contribution of 320 yuan assessed and paid on ``paid_on``."""
+    with unit_of_work(url, actor) as uow:
+        change_id = uow.record("payment")
+        assessed = uow.connection.execute(
+            insert(t.assessment)
+            .values(
+                rlts_id=rlts_id,
+                psn_no=psn_no,
+                year=year,
+                standard=Decimal("320.00"),
+                subsidy=Decimal("0.00"),
+                payable=Decimal("320.00"),
+                declaration="normal",
+                change_id=change_id,
+            )
+            .returning(t.assessment.c.id)
+        ).scalar_one()
+        uow.connection.execute(
+            insert(t.payment).values(
+                assessment_id=assessed,
+                result="paid",
+                paid_amount=Decimal("320.00"),
+                paid_on=paid_on,
+                clct_way="1",
+                change_id=change_id,
+            )
+        )
 
 
 def register(url: str, actor: Actor, name: str, number: str, region: str) -> None:

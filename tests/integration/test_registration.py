@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from registry_helpers import counts
+from registry_helpers import counts, pay
 from sqlalchemy import insert, select
 
 from canbao.adapters import tables as t
@@ -421,31 +420,8 @@ def test_a_permit_expiry_stops_the_enrollment_the_day_after(database_url: str) -
     assert run(database_url, WANG).status == "accepted"  # no permit: not touched
     with unit_of_work(database_url, CLERK) as uow:
         assert registry.stop_expired_permits(uow, date(2022, 6, 30)) == []
-        change_id = uow.record("payment")  # the 2022 contribution, paid in the collection
-        assessed = uow.connection.execute(
-            insert(t.assessment)
-            .values(
-                rlts_id=registered.rlts_id,
-                psn_no=registered.psn_no,
-                year=2022,
-                standard=Decimal("320.00"),
-                subsidy=Decimal("0.00"),
-                payable=Decimal("320.00"),
-                declaration="normal",
-                change_id=change_id,
-            )
-            .returning(t.assessment.c.id)
-        ).scalar_one()
-        uow.connection.execute(
-            insert(t.payment).values(
-                assessment_id=assessed,
-                result="paid",
-                paid_amount=Decimal("320.00"),
-                paid_on=date(2021, 11, 1),
-                clct_way="1",
-                change_id=change_id,
-            )
-        )
+    # the 2022 contribution, paid in the collection
+    pay(database_url, CLERK, registered.psn_no, registered.rlts_id, 2022, date(2021, 11, 1))
     before = counts(database_url)
     with unit_of_work(database_url, CLERK) as uow:
         stopped = registry.stop_expired_permits(uow, date(2022, 7, 15))

@@ -175,6 +175,57 @@ source = { doc = "梅市医保〔2099〕1号", section = "一" }
     ]
 
 
+def test_check_reports_bad_registration_values(tmp_path: Path) -> None:
+    root = copy_data(tmp_path)
+    add_values(
+        root,
+        """
+[[value]]
+key = "registration.citywide_handling"
+year = 2023
+effective = 2022-09-01
+value = { area = "520100", handles = ["new", "fly"] }
+unit = "-"
+source = { doc = "梅市医保〔2021〕7号", section = "三（一）" }
+
+[[value]]
+key = "registration.basic_info_before_payment"
+year = 2023
+effective = 2022-09-01
+value = ["psn_name", "shoe_size"]
+unit = "-"
+source = { doc = "梅市医保〔2021〕7号", section = "三（一）" }
+
+[[value]]
+key = "convention.stop_status"
+year = 2023
+effective = 2022-09-01
+value = { death = "vanish", moon = "suspend" }
+unit = "-"
+source = { doc = "本项目约定", section = "W1（停保）" }
+
+[[value]]
+key = "convention.stop_status"
+year = 2024
+effective = 2023-09-01
+value = { death = "vanish", moon = "suspend", other = "suspend" }
+unit = "-"
+source = { doc = "本项目约定", section = "W1（停保）" }
+""",
+    )
+    file = "values/441400_meizhou/zz_test.toml"
+    assert problems_for(root) == [
+        f"{file} value #1 (registration.citywide_handling): unknown action 'fly'",
+        f"{file} value #1 (registration.citywide_handling): area 520100 neither holds nor lies "
+        "in 441400",
+        f"{file} value #2 (registration.basic_info_before_payment): unknown code 'shoe_size'",
+        f"{file} value #3 (convention.stop_status): expected a table reason → terminate|suspend "
+        "with other, got {'death': 'vanish', 'moon': 'suspend'}",
+        f"{file} value #4 (convention.stop_status): unknown reason 'moon'",
+        f"{file} value #4 (convention.stop_status): death: unknown effect 'vanish'",
+    ]
+
+
 def test_guiyang_targets_are_read_row_by_row_and_the_total_checked() -> None:
     (table,) = load_policy().targets
     assert (table.region, table.year, table.unit, len(table.rows)) == (

@@ -87,7 +87,7 @@ def test_every_bad_cell_of_a_row_is_reported(tmp_path: Path) -> None:
         {"row": 3, "column": "联系电话", "code": "invalid_tel",
          "reason": "联系电话应为手机号或固定电话号码，得到 138x"},
         {"row": 3, "column": "参保属地", "code": "invalid_region",
-         "reason": "参保属地应为6位医保区划代码，得到 44078"},
+         "reason": "应为6位医保区划代码，得到 44078"},
         {"row": 3, "column": "人员类别", "code": "unknown_psn_type",
          "reason": "人员类别应为 1401 新生儿、1402 学龄前儿童、1403 中小学生、1404 大学生、"
                    "1405 未成年（未入学）、1501 普通居民（成年）、16xx 老年居民 之一，得到 老人"},

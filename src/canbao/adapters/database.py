@@ -109,8 +109,10 @@ class UnitOfWork:
         decisions: tuple[Decision, ...] = (),
         row: int | None = None,
         request_key: str | None = None,
+        office_admdvs: str | None = None,
     ) -> int:
-        """Write who, when and why; returns the change id."""
+        """Write who, when, why and at which office (``office_admdvs``); returns the change
+        id."""
         rules: list[str] = []
         citations: list[dict[str, str]] = []
         for decision in decisions:
@@ -135,6 +137,7 @@ class UnitOfWork:
                 source_file=self.actor.source_file,
                 source_row=row if row is not None else self.actor.source_row,
                 request_key=request_key,
+                office_admdvs=office_admdvs,
             ),
         ).scalar_one()
         return int(change_id)

@@ -14,10 +14,15 @@ Readings of the form (conventions of this module, not policy):
 * 身份证号码 is checked with :func:`canbao.certno.check_certno` and stored in its 18-character
   form. It may be blank only for a 新生儿 (人员类别 1401), who then needs 出生日期.
 * 性别 and 出生日期, when blank, are taken from the number; when given, they must agree with it.
-* 人员类别: the national resident codes (:data:`PSN_TYPES`, 16xx for elderly residents) or
+* 人员类别: the national resident codes (``canbao.domain.codes.RESIDENT_PSN_TYPES``, 16xx
+  for elderly residents) or
   their Chinese names; blank is allowed (the registry decides the category).
 * 参保属地: a 6-digit code, GB/T 2260 or a region of the policy data (520190); names are
   not mapped.
+* 受理机构 (``office_admdvs``), optional: the region code of the office that took the row
+  (全市通办, K5), read like 参保属地. The documents name the form (开平方案 附件1) but do
+  not print its headers; 开平方案 五（八） calls the office 受理基层服务机构. Blank: the
+  importer's ``--office``, else the enrollment region's own agency.
 * 受理时间 and 出生日期 accept ``2021-11-03``, ``2021/11/3``, ``2021.11.3``, ``20211103`` and
   ``2021年11月3日`` (a time after the date is ignored), not later than today.
 * Two rows with the same number that differ in anything but 序号 are both reported
@@ -39,12 +44,18 @@ from pydantic import BaseModel, ConfigDict
 
 from canbao.adapters.sheets import Row, Table
 from canbao.certno import check_certno, is_region_code
+from canbao.domain.codes import (
+    NEWBORN_PSN_TYPE,
+    REGISTRATION_TYPES,
+    RESIDENT_PSN_TYPES,
+    SEXES,
+    STOP,
+)
 from canbao.policy import load_policy
 
 __all__ = [
     "COLUMNS",
     "NOTICE_CODES",
-    "PSN_TYPES",
     "REQUIRED",
     "RegistrationRow",
     "RowError",
@@ -80,31 +91,19 @@ COLUMNS: Final[dict[str, str]] = {
     "停保原因": "stop_reason",
     "受理时间": "psn_insu_date",
     "psn_insu_date": "psn_insu_date",
+    "受理机构": "office_admdvs",
+    "office_admdvs": "office_admdvs",
 }
 REQUIRED: Final = ("psn_name", "certno", "psn_chg_type", "psn_insu_date")
 
-#: Resident person categories 人员类别 ``psn_type`` (SPEC section 2) and their names.
-PSN_TYPES: Final[dict[str, str]] = {
-    "1401": "新生儿",
-    "1402": "学龄前儿童",
-    "1403": "中小学生",
-    "1404": "大学生",
-    "1405": "未成年（未入学）",
-    "1501": "普通居民（成年）",
-}
-NEWBORN: Final = "1401"
 _ELDERLY: Final = re.compile(r"16\d\d", re.ASCII)
-_PSN_TYPE_NAMES: Final = {name: code for code, name in PSN_TYPES.items()} | {
+_PSN_TYPE_NAMES: Final = {name: code for code, name in RESIDENT_PSN_TYPES.items()} | {
     "大中专学生": "1404",
     "未成年": "1405",
     "普通居民": "1501",
     "成年居民": "1501",
 }
-#: 登记类型 → 人员变更类型 ``psn_chg_type`` (SPEC section 2).
-CHANGE_TYPES: Final = {"新参保": "11", "变更": "36", "停保": "21"}
-STOP: Final = "21"
-_SEXES: Final = {"男": "1", "女": "2", "未知": "0", "未说明": "9"}
-_SEX: Final = {code: name for name, code in _SEXES.items()}
+_SEXES: Final = {name: code for code, name in SEXES.items()}
 #: Codes of :class:`RowError` that are notices: the row's content is accepted.
 NOTICE_CODES: Final = frozenset({"duplicate_row"})
 
@@ -134,11 +133,12 @@ class RegistrationRow(BaseModel):
       tel: 联系电话 as written.
       hukou_address: 户籍地址.
       insuplc_admdvs: 参保属地, a 6-digit code.
-      psn_type: 人员类别, a national code (:data:`PSN_TYPES`, 16xx).
+      psn_type: 人员类别, a national code (``RESIDENT_PSN_TYPES``, 16xx).
       bank_acct: 银行账号, digits.
       psn_chg_type: 登记类型: 11 新参保, 36 变更, 21 停保.
       stop_reason: 停保原因.
       psn_insu_date: 受理时间, the date the registration was accepted.
+      office_admdvs: 受理机构, the region code of the office that took it, where given.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -158,6 +158,7 @@ class RegistrationRow(BaseModel):
     psn_chg_type: Literal["11", "36", "21"]
     stop_reason: str | None = None
     psn_insu_date: datetime.date
+    office_admdvs: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,12 +306,12 @@ def _across(values: dict[str, object]) -> list[tuple[str, str, str]]:
             if given is None:
                 values[field] = known
             elif known is not None and not isinstance(given, tuple) and given != known:
-                shown = known.isoformat() if isinstance(known, datetime.date) else _SEX[known]
+                shown = known.isoformat() if isinstance(known, datetime.date) else SEXES[known]
                 reason = f"与身份证号码不符（号码所示为 {shown}）"
                 problems.append((field, "disagrees_with_certno", reason))
     elif number is None:
         values["certno"] = None
-        if values.get("psn_type") != NEWBORN:
+        if values.get("psn_type") != NEWBORN_PSN_TYPE:
             reason = "身份证号码为空（仅新生儿可暂缺，须填写人员类别“新生儿”和出生日期）"
             problems.append(("certno", "missing", reason))
         elif values.get("brdy") is None:
@@ -368,14 +369,14 @@ def _tel(text: str, today: datetime.date) -> str:
 @functools.cache
 def _region(text: str, today: datetime.date) -> str:
     if not _REGION.fullmatch(text):
-        raise _Bad("invalid_region", f"参保属地应为6位医保区划代码，得到 {text}")
+        raise _Bad("invalid_region", f"应为6位医保区划代码，得到 {text}")
     if not is_region_code(text) and text not in load_policy().regions:
         raise _Bad("unknown_region", f"{text} 不是行政区划代码（贵安新区用 520190）")
     return text
 
 
 def _psn_type(text: str, today: datetime.date) -> str:
-    if text in PSN_TYPES or _ELDERLY.fullmatch(text):
+    if text in RESIDENT_PSN_TYPES or _ELDERLY.fullmatch(text):
         return text
     code = _PSN_TYPE_NAMES.get(text)
     if code is None:  # 未成年(未入学), 普通 居民: half-width brackets, spaces
@@ -383,7 +384,7 @@ def _psn_type(text: str, today: datetime.date) -> str:
         code = _PSN_TYPE_NAMES.get(key)
     if code is not None:
         return code
-    known = "、".join(f"{code} {name}" for code, name in PSN_TYPES.items())
+    known = "、".join(f"{code} {name}" for code, name in RESIDENT_PSN_TYPES.items())
     raise _Bad("unknown_psn_type", f"人员类别应为 {known}、16xx 老年居民 之一，得到 {text}")
 
 
@@ -395,8 +396,8 @@ def _bank_acct(text: str, today: datetime.date) -> str:
 
 
 def _change_type(text: str, today: datetime.date) -> str:
-    code = CHANGE_TYPES.get(text, text)
-    if code not in CHANGE_TYPES.values():
+    code = REGISTRATION_TYPES.get(text, text)
+    if code not in REGISTRATION_TYPES.values():
         raise _Bad("unknown_chg_type", f"登记类型应为 新参保、变更 或 停保，得到 {text}")
     return code
 
@@ -421,4 +422,5 @@ _PARSERS: Final[dict[str, Callable[[str, datetime.date], object]]] = {
     "psn_chg_type": _change_type,
     "stop_reason": _text,
     "psn_insu_date": _date,
+    "office_admdvs": _region,
 }

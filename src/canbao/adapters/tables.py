@@ -62,6 +62,8 @@ change_log = Table(
     Column("decision", JSON, nullable=True),
     Column("source_file", String(255), nullable=True),
     Column("source_row", Integer, nullable=True),
+    # The office (its region) that took a registration, change or stop (全市通办, K5).
+    Column("office_admdvs", Region, nullable=True),
     # A request repeated with the same key (a re-imported file row, an API idempotency key)
     # finds this change instead of making another.
     Column("request_key", String(128), nullable=True, unique=True),

@@ -20,7 +20,7 @@ app = typer.Typer(
 
 @app.command(
     epilog="[bold]Exit codes[/bold]: 0 imported (rejected rows are listed, not a failure); "
-    "1 unexpected error; 2 the file cannot be read or the year is invalid."
+    "1 unexpected error; 2 the file cannot be read, or the year or office is invalid."
 )
 def registrations(
     file: Annotated[Path, typer.Argument(help="登记表 (.xlsx or .csv).", show_default=False)],
@@ -33,15 +33,26 @@ def registrations(
             max=2999,
         ),
     ] = None,
+    office: Annotated[
+        str | None,
+        typer.Option(
+            "--office",
+            help="受理机构: region code of the office that took the rows without a 受理机构 "
+            "column (全市通办, K5; default: each enrollment region's own agency).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """新参保、变更、停保 rows of the 登记表, each in its own transaction; re-importing the same
     file accepts nothing new."""
     from rich.progress import Progress
 
+    from canbao.cli.registry import region_known
     from canbao.config import settings
     from canbao.services.imports import SheetError, import_registrations
 
+    if office is not None and not region_known(office):
+        fail(f"--office 应为6位医保区划代码，得到 {office!r}")
     url = settings().url()
     try:
         if sys.stderr.isatty():
@@ -53,9 +64,10 @@ def registrations(
                     settings().actor,
                     year,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
+                    office=office,
                 )
         else:
-            report = import_registrations(url, file, settings().actor, year)
+            report = import_registrations(url, file, settings().actor, year, office=office)
     except SheetError as error:
         fail(f"{file}：{error.reason}")
     if as_json:

@@ -79,6 +79,57 @@ FUNDING_SOURCES: dict[str, str] = {
     "veterans_funds": "退役军人部门资金",
 }
 
+#: 性别 gend (SPEC section 2).
+SEXES: dict[str, str] = {"1": "男", "2": "女", "0": "未知", "9": "未说明"}
+
+#: 人员类别 psn_type of residents (SPEC section 2); 16xx 居民（老年） are residents too.
+RESIDENT_PSN_TYPES: dict[str, str] = {
+    "1401": "新生儿",
+    "1402": "学龄前儿童",
+    "1403": "中小学生",
+    "1404": "大学生",
+    "1405": "未成年（未入学）",
+    "1501": "普通居民（成年）",
+}
+NEWBORN_PSN_TYPE, RESIDENT_ADULT = "1401", "1501"
+#: 人员类别 of an employee enrolled through flexible employment (灵活就业人员在职).
+FLEXIBLE_EMPLOYEE = "1103"
+
+#: Resident psn_type → the engine's person category it implies.
+PSN_TYPE_CATEGORIES: dict[str, str] = {
+    "1401": "newborn",
+    "1402": "preschool",
+    "1403": "school_student",
+    "1404": "college_student",
+}
+
+#: 人员变更类型 psn_chg_type (SPEC section 2) the registry writes: 新参保, 终止 (停保),
+#: 基本信息维护, 参保信息维护.
+NEW, STOP, BASIC_INFO, ENROLLMENT_INFO = "11", "21", "35", "36"
+
+#: The 登记表's 登记类型 → psn_chg_type: 变更 is 参保信息维护 (the form changes the
+#: enrollment's bank account, category or place).
+REGISTRATION_TYPES: dict[str, str] = {"新参保": NEW, "变更": ENROLLMENT_INFO, "停保": STOP}
+
+#: What a registration asks for, as policy data names it (全市通办, K5): 新参保登记, 参保属地
+#: 变更 (参保跨区域流动), other changes (变更), 停保.
+REGISTRATION_ACTIONS: dict[str, str] = {
+    "new": "新参保登记",
+    "transfer": "参保属地变更（参保跨区域流动）",
+    "change": "变更",
+    "stop": "停保",
+}
+
+#: 基础信息 a change may touch (K6), by field name.
+BASIC_INFO_FIELDS: dict[str, str] = {
+    "insuplc_admdvs": "参保属地",
+    "psn_name": "姓名",
+    "certno": "身份证号码",
+}
+
+#: What a stop does to the relation (``convention.stop_status``): 终止 or 暂停.
+STOP_EFFECTS: dict[str, str] = {"terminate": "终止参保", "suspend": "暂停参保"}
+
 #: 人员参保状态 psn_insu_stas; 3 is not emitted (used inconsistently across provinces).
 ENROLLMENT_STATUS: dict[str, str] = {
     "0": "未参保",

@@ -8,22 +8,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from canbao.domain.decision import Decision
+from canbao.domain.codes import (
+    BASIC_INFO,
+    ENROLLMENT_INFO,
+    NEW,
+    PSN_TYPE_CATEGORIES,
+    RESIDENT_ADULT,
+    STOP,
+)
+from canbao.domain.decision import Decision, to_json
 
-#: 人员变更类型 psn_chg_type (SPEC section 2) of the form's 登记类型.
-NEW, STOP, BASIC_INFO, ENROLLMENT_INFO = "11", "21", "35", "36"
-
-#: 人员类别 psn_type codes of residents (SPEC section 2) → the engine's categories.
-PSN_TYPE_CATEGORIES: dict[str, str] = {
-    "1401": "newborn",
-    "1402": "preschool",
-    "1403": "school_student",
-    "1404": "college_student",
-}
-RESIDENT_ADULT = "1501"
-#: 人员类别 of an employee enrolled through flexible employment (灵活就业人员在职).
-FLEXIBLE_EMPLOYEE = "1103"
+__all__ = [
+    "BASIC_INFO",
+    "EMPLOYER",
+    "ENROLLMENT_INFO",
+    "NEW",
+    "SCHOOL",
+    "STOP",
+    "VILLAGE",
+    "Outcome",
+    "Registration",
+]
 
 #: Kinds of enrollment unit (W4, K3).
 SCHOOL, EMPLOYER, VILLAGE = "school", "employer", "village"
@@ -96,3 +103,14 @@ class Outcome:
     rlts_id: str | None = None
     change_id: int | None = None
     decisions: tuple[Decision, ...] = field(default=())
+
+    def as_json(self) -> dict[str, Any]:
+        """The outcome as the command line prints it (and the API will)."""
+        return {
+            "status": self.status,
+            "reason": self.reason,
+            "psn_no": self.psn_no,
+            "rlts_id": self.rlts_id,
+            "change_id": self.change_id,
+            "decisions": [to_json(d.as_json()) for d in self.decisions],
+        }

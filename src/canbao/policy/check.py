@@ -14,12 +14,15 @@ from decimal import Decimal
 from typing import Any
 
 from canbao.domain.codes import (
+    BASIC_INFO_FIELDS,
     CATEGORIES,
     ELIGIBILITY_BASES,
     FUNDING_SOURCES,
     IDENTITIES,
     MID_YEAR_GROUPS,
     REFUND_REASONS,
+    REGISTRATION_ACTIONS,
+    STOP_EFFECTS,
 )
 from canbao.policy.schema import spec_for
 from canbao.policy.store import NATIONAL, Policy, Region, TargetTable, Value
@@ -105,6 +108,12 @@ def _check_value(policy: Policy, value: Value) -> list[str]:
     problems.extend(_check_type(spec.type, value.value))
     if spec.type == "region" and value.value not in policy.regions:
         problems.append(f"region {value.value!r} is not in regions.toml")
+    if spec.type == "citywide" and isinstance(value.value, dict):
+        area = value.value.get("area")
+        if area not in policy.regions:
+            problems.append(f"area {area!r} is not in regions.toml")
+        elif not policy.within(value.region, area) and not policy.within(area, value.region):
+            problems.append(f"area {area} neither holds nor lies in {value.region}")
     if spec.type == "bases" and isinstance(value.value, dict):
         rule = value.value.get("rule")
         if rule not in policy.rules:
@@ -139,6 +148,7 @@ def _check_type(kind: str, raw: Any) -> list[str]:
         "identities": IDENTITIES,
         "categories": CATEGORIES,
         "reasons": REFUND_REASONS,
+        "fields": BASIC_INFO_FIELDS,
     }
     if kind in codes:
         if not isinstance(raw, list):
@@ -154,6 +164,19 @@ def _check_type(kind: str, raw: Any) -> list[str]:
         return [f"unknown group {group!r}" for group in raw if group not in MID_YEAR_GROUPS]
     if kind == "subsidy":
         return _check_subsidy(raw)
+    if kind == "citywide":
+        handles = raw.get("handles") if isinstance(raw, dict) else None
+        if not isinstance(raw, dict) or not isinstance(raw.get("area"), str):
+            return [f"expected {{ area = region, handles = [...] }}, got {raw!r}"]
+        if not isinstance(handles, list) or not handles:
+            return ["handles is a list of registration actions"]
+        return [f"unknown action {a!r}" for a in handles if a not in REGISTRATION_ACTIONS]
+    if kind == "stop_statuses":
+        if not isinstance(raw, dict) or "other" not in raw:
+            return [f"expected a table reason → terminate|suspend with other, got {raw!r}"]
+        return [f"unknown reason {r!r}" for r in raw if r not in REFUND_REASONS] + [
+            f"{r}: unknown effect {e!r}" for r, e in raw.items() if e not in STOP_EFFECTS
+        ]
     if kind == "region":
         return [] if isinstance(raw, str) else [f"expected a region code, got {raw!r}"]
     if kind == "texts":

@@ -18,7 +18,9 @@ class KeySpec:
 
 # Types: money, date, period ({start, end}), months, days, ratio, bool, choice:<a|b>,
 # identities, categories, reasons (refund reasons), proofs (table category → proof), subsidy,
-# bases (eligibility bases, see rules.eligibility.BASES), region (a region code of regions.toml).
+# bases (eligibility bases, see rules.eligibility.BASES), region (a region code of regions.toml),
+# citywide ({ area = region, handles = [registration actions] }), fields (basic information
+# fields), stop_statuses (refund reason → terminate|suspend, ``other`` for the rest).
 KEYS: dict[str, KeySpec] = {
     # Contributions (C)
     "resident.individual_standard": KeySpec("money", "yuan", "城乡居民医保个人缴费标准"),
@@ -67,6 +69,12 @@ KEYS: dict[str, KeySpec] = {
     "registration.registry_match_proofs": KeySpec("texts", "-", "参保登记须与公安户籍一致的信息"),
     "registration.registry_match_exempt": KeySpec(
         "categories", "-", "姓名、身份信息须与公安户籍一致，以下人员除外"
+    ),
+    "registration.citywide_handling": KeySpec(
+        "citywide", "-", "全市通办：区划范围内任一经办机构可办理的登记"
+    ),
+    "registration.basic_info_before_payment": KeySpec(
+        "fields", "-", "缴费期开始后须在缴费前办理变更的基础信息"
     ),
     # Benefit start and waiting periods (B)
     "benefit.newborn_window_days": KeySpec("days", "days", "新生儿出生后参保登记期限"),
@@ -117,6 +125,9 @@ KEYS: dict[str, KeySpec] = {
     ),
     "convention.waiting_counting": KeySpec(
         "choice:from_next_month", "-", "等待期自缴费次月1日起算，期满次月1日起享受待遇"
+    ),
+    "convention.stop_status": KeySpec(
+        "stop_statuses", "-", "停保原因对应的参保关系状态（终止或暂停）"
     ),
     # Duplicate enrollment (D)
     "duplicates.employee_keep_min_months": KeySpec(

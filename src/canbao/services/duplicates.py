@@ -58,11 +58,11 @@ from sqlalchemy import (
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import UnitOfWork
-from canbao.domain.codes import IDENTITIES, Scheme
+from canbao.domain.codes import FLEXIBLE_EMPLOYEE, IDENTITIES, PSN_TYPE_CATEGORIES, Scheme
 from canbao.domain.decision import Decision, Status, to_json
 from canbao.domain.months import continuous_months
 from canbao.domain.periods import Period
-from canbao.domain.registry import EMPLOYER, FLEXIBLE_EMPLOYEE, PSN_TYPE_CATEGORIES, SCHOOL
+from canbao.domain.registry import EMPLOYER, SCHOOL
 from canbao.policy import Policy, load_policy
 from canbao.rules import duplicates as rules
 from canbao.rules.decide import decide_facts

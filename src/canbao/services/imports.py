@@ -8,7 +8,9 @@ moment leaves whole rows only, and running it again completes it.
 Idempotence: a row's request key is the hash of its content (every cell but 序号, the row's
 identity included); the change it made carries the key, and a row whose key is already in the
 change log is ``unchanged``. The same file imported again accepts nothing new; a row repeated
-in a later file is found too.
+in a later file is found too. A blank 受理机构 is left out of the key (forms without the column
+keep the keys they had), and so is ``--office``: the same row imported again at another office
+is the same request.
 
 Readings (conventions of this module, not policy):
 
@@ -21,6 +23,8 @@ Readings (conventions of this module, not policy):
   unknown and the eligibility engine's answer decides (the 参保属地 is never taken for it).
 * 停保原因: a refund reason's Chinese name or code (SPEC section 6); other texts are
   ``other``.
+* 受理机构 (the handling office, K5): the row's, else the import's ``office``, else the
+  enrollment region's own agency is assumed (``registry.office_of``).
 * A 新生儿 (1401) row without an ID number is a newborn registered under a parent's name
   (B5); the number given later is attached with ``registry.attach_certificate``.
 """
@@ -47,15 +51,11 @@ from canbao.adapters.registration_form import (
 )
 from canbao.adapters.sheets import SheetError, read_table
 from canbao.certno.regions import address_codes
-from canbao.domain.codes import REFUND_REASONS
-from canbao.domain.registry import ENROLLMENT_INFO, NEW, STOP, Registration
+from canbao.domain.codes import NEWBORN_PSN_TYPE, REFUND_REASONS
+from canbao.domain.registry import Registration
 from canbao.policy import Policy, load_policy
 from canbao.rules.registration import collection_year
 from canbao.services import registry
-
-#: The form's 登记类型 codes → the registry's change types.
-CHANGE_TYPES = {"11": NEW, "21": STOP, "36": ENROLLMENT_INFO}
-NEWBORN = "1401"
 
 
 @dataclass
@@ -93,15 +93,17 @@ def import_registrations(
     year: int | None = None,
     policy: Policy | None = None,
     progress: Callable[[int, int], None] | None = None,
+    office: str | None = None,
 ) -> Report:
     """Apply every good row of the form at ``path``, one transaction per row; ``progress``
-    is told (rows done, rows in all) after each."""
+    is told (rows done, rows in all) after each. ``office``: the office that took the rows
+    without a 受理机构 (default: each enrollment region's own agency)."""
     policy = policy or load_policy()
     rows, errors, title_year = read_registrations(path)
     report = Report(rejected=[e for e in errors if e.code not in NOTICE_CODES])
     report.unchanged += len(errors) - len(report.rejected)  # rows repeated in the file
     for done, row in enumerate(rows, 1):
-        registration = to_registration(row, policy, year, title_year)
+        registration = to_registration(row, policy, year, title_year, office)
         if isinstance(registration, RowError):
             report.rejected.append(registration)
         else:
@@ -138,20 +140,26 @@ def request_key(row: RegistrationRow) -> str:
     """The row's content (all but its row number and 序号), hashed: the same row is the
     same request, whichever file or line it comes from."""
     content = row.model_dump(mode="json", exclude={"row", "seq"})
+    if content["office_admdvs"] is None:  # the keys of forms without 受理机构 stay as they were
+        del content["office_admdvs"]
     digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
     return f"registration:{digest}"
 
 
 def to_registration(
-    row: RegistrationRow, policy: Policy, year: int | None, title_year: int | None
+    row: RegistrationRow,
+    policy: Policy,
+    year: int | None,
+    title_year: int | None,
+    office: str | None = None,
 ) -> Registration | RowError:
     """The registration a good row asks for (see the module's readings)."""
     if row.insuplc_admdvs is None:
         return RowError(row.row, "参保属地", "missing", "必填项为空")
     region = row.insuplc_admdvs
-    newborn_without_number = row.psn_type == NEWBORN and row.certno is None
+    newborn_without_number = row.psn_type == NEWBORN_PSN_TYPE and row.certno is None
     return Registration(
-        chg_type=CHANGE_TYPES[row.psn_chg_type],
+        chg_type=row.psn_chg_type,
         psn_name=row.psn_name,
         insuplc_admdvs=region,
         accepted_on=row.psn_insu_date,
@@ -163,15 +171,15 @@ def to_registration(
         tel=row.tel,
         bank_acct=row.bank_acct,
         hukou_admdvs=hukou_region(row.hukou_address),
-        stop_reason=_stop_reason(row.stop_reason),
+        stop_reason=stop_reason(row.stop_reason) if row.stop_reason else None,
         under_parent_name=newborn_without_number,
         year=year or collection_year(policy, region, row.psn_insu_date) or title_year,
+        office_admdvs=row.office_admdvs or office,
     )
 
 
-def _stop_reason(text: str | None) -> str | None:
-    if text is None:
-        return None
+def stop_reason(text: str) -> str:
+    """A 停保原因 as its refund reason code (see the module's readings)."""
     if text in REFUND_REASONS:
         return text
     return next((code for code, name in REFUND_REASONS.items() if name == text), "other")
@@ -219,5 +227,6 @@ __all__ = [
     "import_registrations",
     "read_registrations",
     "request_key",
+    "stop_reason",
     "to_registration",
 ]

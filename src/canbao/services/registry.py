@@ -33,7 +33,13 @@ from canbao.domain.registry import BASIC_INFO, NEW, SCHOOL, STOP, Outcome, Regis
 from canbao.policy import Policy, load_policy
 from canbao.rules import benefit, eligibility
 from canbao.rules.decide import decide_facts
-from canbao.rules.registration import change_too_late, enrollment_year
+from canbao.rules.registration import (
+    basic_info_change,
+    change_too_late,
+    enrollment_year,
+    office_handling,
+    stop_effect,
+)
 
 NORMAL, SUSPENDED, TERMINATED = "1", "2", "4"
 PAYING, PAYMENT_SUSPENDED, PAYMENT_ENDED = "1", "2", "3"
@@ -41,14 +47,11 @@ PAYING, PAYMENT_SUSPENDED, PAYMENT_ENDED = "1", "2", "3"
 PAID = "paid"
 RESIDENT = Scheme.RESIDENT.insutype
 SCHEMES = {scheme.insutype: scheme for scheme in Scheme}
-#: 停保原因 → the relation's status after the stop: a death or a move ends the relation; a
-#: switch to the employee scheme suspends it (33号 二（三）: the original relation is suspended).
+#: A stop's effect (``rules.registration.stop_effect``) → the relation's status and payment
+#: status after it.
 STOP_STATUS = {
-    "death": (TERMINATED, PAYMENT_ENDED),
-    "hukou_moved_out": (TERMINATED, PAYMENT_ENDED),
-    "other_region_resident": (TERMINATED, PAYMENT_ENDED),
-    "duplicate_enrollment": (TERMINATED, PAYMENT_ENDED),
-    "joined_employee": (SUSPENDED, PAYMENT_SUSPENDED),
+    "terminate": (TERMINATED, PAYMENT_ENDED),
+    "suspend": (SUSPENDED, PAYMENT_SUSPENDED),
 }
 
 
@@ -81,6 +84,9 @@ def register(
         policy, registration.insuplc_admdvs, registration.accepted_on
     )
     psn_no = find_person(uow.connection, registration.psn_cert_type, registration.certno)
+    handled = _handled(policy, registration, year, "new")
+    if _open(handled):
+        return Outcome("refused", _refusal(handled), psn_no, decisions=handled)
     school = None
     if registration.unit_id is not None:
         school = _unit(uow.connection, registration.unit_id)
@@ -98,7 +104,7 @@ def register(
     ]
     if missing:
         return Outcome("refused", f"须提供：{'、'.join(missing)}。", psn_no, decisions=(decision,))
-    decisions: tuple[Decision, ...] = (decision,)
+    decisions = (*handled, decision)
     start = None
     if registration.paid_on is not None:
         start = _benefit(uow.connection, registration, year, psn_no, policy)
@@ -120,6 +126,7 @@ def register(
         reason=f"{year}年度参保登记",
         decisions=decisions,
         request_key=request_key,
+        office_admdvs=office_of(registration),
     )
     rlts_id = _relation(uow, psn_no, RESIDENT, registration.insuplc_admdvs, change_id)
     _version(
@@ -142,7 +149,8 @@ def register(
 def stop(
     uow: UnitOfWork, registration: Registration, policy: Policy, request_key: str | None = None
 ) -> Outcome:
-    """停保: the relation is suspended or terminated from the 受理时间, unless too late (K2)."""
+    """停保: the relation is suspended or terminated (by its reason, ``stop_effect``) from the
+    受理时间, unless the office may not take it (K5) or it is too late (K2)."""
     psn_no = find_person(uow.connection, registration.psn_cert_type, registration.certno)
     current = (
         _open_enrollment(uow.connection, psn_no, registration.insuplc_admdvs, lock=True)
@@ -151,21 +159,27 @@ def stop(
     )
     if psn_no is None or current is None:
         return Outcome("refused", "该人员在该地没有正常参保的关系，无需停保。", psn_no)
-    year = registration.year or enrollment_year(
-        policy, registration.insuplc_admdvs, registration.accepted_on
-    )
-    late = change_too_late(policy, registration.insuplc_admdvs, year, registration.accepted_on)
+    region = registration.insuplc_admdvs
+    year = registration.year or enrollment_year(policy, region, registration.accepted_on)
+    handled = _handled(policy, registration, year, "stop")
+    if _open(handled):
+        return Outcome("refused", _refusal(handled), psn_no, current["rlts_id"], None, handled)
+    late = change_too_late(policy, region, year, registration.accepted_on)
     if late is not None:
         return Outcome("refused", late.explanation, psn_no, current["rlts_id"], decisions=(late,))
-    status, payment = STOP_STATUS.get(
-        registration.stop_reason or "", (SUSPENDED, PAYMENT_SUSPENDED)
-    )
+    effect = stop_effect(policy, region, year, registration.stop_reason or "other")
+    if _open((effect,)):
+        return Outcome("refused", _refusal((effect,)), psn_no, current["rlts_id"], None, (effect,))
+    status, payment = STOP_STATUS[effect.answer["effect"]]
+    decisions = (*handled, effect)
     change_id = uow.record(
         "stop",
         psn_no=psn_no,
         psn_chg_type=STOP,
         reason=registration.stop_reason or "other",
+        decisions=decisions,
         request_key=request_key,
+        office_admdvs=office_of(registration),
     )
     _version(
         uow,
@@ -179,45 +193,143 @@ def stop(
         registration.accepted_on,
         unit_id=current["unit_id"],
     )
-    return Outcome("accepted", "已停保。", psn_no, current["rlts_id"], change_id)
+    return Outcome("accepted", "已停保。", psn_no, current["rlts_id"], change_id, decisions)
 
 
 def change(
     uow: UnitOfWork, registration: Registration, policy: Policy, request_key: str | None = None
 ) -> Outcome:
-    """变更: the person's data as the form gives it, from the 受理时间 (K6: before payment)."""
-    psn_no = find_person(uow.connection, registration.psn_cert_type, registration.certno)
+    """变更: the person's data as the form gives it, from the 受理时间. A 参保属地 other than
+    the one of the person's (only) normal resident relation moves it there: the relation is
+    terminated and one in the new region begins that day (参保跨区域流动). The office may take
+    it (K5), in time (K2), and a continuing enrollee's 参保属地 or 姓名 before payment (K6)."""
+    connection = uow.connection
+    psn_no = find_person(connection, registration.psn_cert_type, registration.certno)
     if psn_no is None:
         return Outcome("refused", "未找到该人员，请先办理新参保。", None)
-    year = registration.year or enrollment_year(
-        policy, registration.insuplc_admdvs, registration.accepted_on
-    )
-    late = change_too_late(policy, registration.insuplc_admdvs, year, registration.accepted_on)
+    region = registration.insuplc_admdvs
+    year = registration.year or enrollment_year(policy, region, registration.accepted_on)
+    relations = _open_relations(connection, psn_no, lock=True)
+    here = [r for r in relations if r["insuplc_admdvs"] == region]
+    if not here and len(relations) > 1:
+        places = "、".join(r["insuplc_admdvs"] for r in relations)
+        return Outcome("refused", f"该人员在{places}均有正常参保关系，请先清理重复参保。", psn_no)
+    moving = relations[0] if relations and not here else None
+    handled = _handled(policy, registration, year, "transfer" if moving else "change")
+    if _open(handled):
+        return Outcome("refused", _refusal(handled), psn_no, decisions=handled)
+    late = change_too_late(policy, region, year, registration.accepted_on)
     if late is not None:
         return Outcome("refused", late.explanation, psn_no, decisions=(late,))
-    before = person_as_of(uow.connection, psn_no, registration.accepted_on)
+    before = person_as_of(connection, psn_no, registration.accepted_on)
     after = _person_values(registration)
-    if before is not None and all(before[k] == v for k, v in after.items() if v is not None):
+    person_changed = before is None or any(
+        before[k] != v for k, v in after.items() if v is not None
+    )
+    if not person_changed and moving is None:
         return Outcome("unchanged", "信息无变化。", psn_no)
-    merged = {
-        **(dict(before) if before else {}),
-        **{k: v for k, v in after.items() if v is not None},
-    }
+    fields = {"insuplc_admdvs"} if moving is not None else set()
+    if before is not None and before["psn_name"] != registration.psn_name:
+        fields.add("psn_name")
+    relation = moving or (here[0] if here else None)
+    k6 = basic_info_change(
+        policy,
+        region,
+        year,
+        registration.accepted_on,
+        frozenset(fields),
+        relation["psn_insu_date"] if relation is not None else None,
+        _paid_on(connection, year, t.assessment.c.psn_no == psn_no),
+    )
+    decisions = (*handled, *((k6,) if k6 is not None else ()))
+    if _open(decisions):
+        return Outcome("refused", _refusal(decisions), psn_no, decisions=decisions)
     change_id = uow.record(
-        "change", psn_no=psn_no, psn_chg_type=registration.chg_type, request_key=request_key
+        "change",
+        psn_no=psn_no,
+        psn_chg_type=registration.chg_type,
+        decisions=decisions,
+        request_key=request_key,
+        office_admdvs=office_of(registration),
     )
-    uow.connection.execute(
-        insert(t.person_version),
-        dict(
-            psn_no=psn_no,
-            valid_from=registration.accepted_on,
-            change_id=change_id,
-            **{k: merged.get(k) for k in after},
-            alive=merged.get("alive", True),
-            under_parent_name=bool(merged.get("under_parent_name")),
-        ),
+    if person_changed:
+        merged = {
+            **(dict(before) if before else {}),
+            **{k: v for k, v in after.items() if v is not None},
+        }
+        connection.execute(
+            insert(t.person_version),
+            dict(
+                psn_no=psn_no,
+                valid_from=registration.accepted_on,
+                change_id=change_id,
+                **{k: merged.get(k) for k in after},
+                alive=merged.get("alive", True),
+                under_parent_name=bool(merged.get("under_parent_name")),
+            ),
+        )
+    rlts_id = None
+    if moving is not None:
+        rlts_id = _move(uow, psn_no, moving, region, registration.accepted_on, change_id)
+    return Outcome("accepted", "已变更。", psn_no, rlts_id, change_id, decisions)
+
+
+def _move(
+    uow: UnitOfWork, psn_no: str, relation: RowMapping, region: str, day: date, change_id: int
+) -> str:
+    """The relation terminated on ``day`` and one in ``region`` from ``day`` (参保跨区域流动)."""
+    _version(
+        uow,
+        relation["rlts_id"],
+        change_id,
+        day,
+        relation["psn_type"],
+        TERMINATED,
+        PAYMENT_ENDED,
+        relation["psn_insu_date"],
+        day,
+        unit_id=relation["unit_id"],
     )
-    return Outcome("accepted", "已变更。", psn_no, change_id=change_id)
+    rlts_id = _relation(uow, psn_no, RESIDENT, region, change_id)
+    _version(uow, rlts_id, change_id, day, relation["psn_type"], NORMAL, PAYING, day, None)
+    return rlts_id
+
+
+def office_of(registration: Registration) -> str:
+    """The office that took the registration: the one given, else the enrollment region's
+    own agency."""
+    return registration.office_admdvs or registration.insuplc_admdvs
+
+
+def _handled(
+    policy: Policy, registration: Registration, year: int, action: str
+) -> tuple[Decision, ...]:
+    """K5: the decision on the office, where one is needed (not for the region's own)."""
+    region = registration.insuplc_admdvs
+    decision = office_handling(policy, region, year, office_of(registration), action)
+    return () if decision is None else (decision,)
+
+
+def _open(decisions: tuple[Decision, ...]) -> bool:
+    """Whether a decision leaves the point open (policy_gap): the use case then refuses."""
+    return any(d.status is not Status.DECIDED for d in decisions)
+
+
+def _refusal(decisions: tuple[Decision, ...]) -> str:
+    """Why the use case refuses: the explanation of the first decision left open."""
+    return next(d.explanation for d in decisions if d.status is not Status.DECIDED)
+
+
+def _paid_on(connection: Connection, year: int, whose: Any) -> date | None:
+    """The first day a contribution for ``year`` was paid, of the assessments ``whose``
+    selects (a person's, a relation's)."""
+    a, p = t.assessment, t.payment
+    found = connection.execute(
+        select(func.min(p.c.paid_on))
+        .select_from(p.join(a))
+        .where(whose, a.c.year == year, p.c.result == PAID)
+    ).scalar()
+    return found if isinstance(found, date) else None
 
 
 # --- newborns (W5: B3–B5) --------------------------------------------------------------------
@@ -230,23 +342,59 @@ def attach_certificate(
     certno: str,
     day: date,
     psn_name: str | None = None,
+    policy: Policy | None = None,
+    office_admdvs: str | None = None,
 ) -> Outcome:
     """The number given later to a person registered without one (a newborn under a parent's
     name, B5; a foreigner, E6): the certificate joins the existing person, and from ``day`` the
     person has the own name given (``psn_name``) and is no longer flagged as registered under
-    the parent's name (the flag stays in the history)."""
-    holder = find_person(uow.connection, cert_type, certno)
+    the parent's name (the flag stays in the history). For a person who has a number already
+    it is a change of 身份证号码 of the enrollment's region: the office may take it (K5) and a
+    continuing enrollee changes it before payment (K6)."""
+    connection = uow.connection
+    holder = find_person(connection, cert_type, certno)
     if holder == psn_no:
         return Outcome("unchanged", "该证件已属于该人员。", psn_no)
     if holder is not None:
         return Outcome("refused", f"证件号码{certno}已属于另一人员{holder}。", holder)
-    current = person_as_of(uow.connection, psn_no, date.max)
+    current = person_as_of(connection, psn_no, date.max)
     if current is None:
         return Outcome("refused", f"未找到人员{psn_no}。", None)
+    numbered = connection.execute(
+        select(t.certificate.c.certno).where(t.certificate.c.psn_no == psn_no)
+    ).first()
+    relations = _open_relations(connection, psn_no, lock=True) if numbered else []
+    decisions: tuple[Decision, ...] = ()
+    if relations:
+        policy = policy or load_policy()
+        region, since = relations[0]["insuplc_admdvs"], relations[0]["psn_insu_date"]
+        year = enrollment_year(policy, region, day)
+        office = office_admdvs or region
+        fields = {"certno"} | (
+            {"psn_name"} if psn_name not in (None, current["psn_name"]) else set()
+        )
+        handled = office_handling(policy, region, year, office, "change")
+        k6 = basic_info_change(
+            policy,
+            region,
+            year,
+            day,
+            frozenset(fields),
+            since,
+            _paid_on(connection, year, t.assessment.c.psn_no == psn_no),
+        )
+        decisions = tuple(d for d in (handled, k6) if d is not None)
+        if _open(decisions):
+            return Outcome("refused", _refusal(decisions), psn_no, decisions=decisions)
     change_id = uow.record(
-        "attach_certificate", psn_no=psn_no, psn_chg_type=BASIC_INFO, reason="补登证件号码"
+        "attach_certificate",
+        psn_no=psn_no,
+        psn_chg_type=BASIC_INFO,
+        reason="变更证件号码" if numbered else "补登证件号码",
+        decisions=decisions,
+        office_admdvs=office_admdvs or (relations[0]["insuplc_admdvs"] if relations else None),
     )
-    uow.connection.execute(
+    connection.execute(
         insert(t.certificate),
         dict(psn_cert_type=cert_type, certno=certno, psn_no=psn_no, change_id=change_id),
     )
@@ -254,8 +402,9 @@ def attach_certificate(
     kept.update(valid_from=day, change_id=change_id, under_parent_name=False)
     if psn_name is not None:
         kept["psn_name"] = psn_name
-    uow.connection.execute(insert(t.person_version), kept)
-    return Outcome("accepted", "已补登证件号码。", psn_no, change_id=change_id)
+    connection.execute(insert(t.person_version), kept)
+    text = "已变更证件号码。" if numbered else "已补登证件号码。"
+    return Outcome("accepted", text, psn_no, change_id=change_id, decisions=decisions)
 
 
 # --- scheme switching (W6: B6–B11) -----------------------------------------------------------
@@ -403,12 +552,7 @@ def _permit_stop(
     uow: UnitOfWork, psn_no: str, row: RowMapping, expires: date, policy: Policy
 ) -> Outcome:
     person = person_as_of(uow.connection, psn_no, expires)
-    a, p = t.assessment, t.payment
-    paid_on = uow.connection.execute(
-        select(func.min(p.c.paid_on))
-        .select_from(p.join(a))
-        .where(a.c.rlts_id == row["rlts_id"], a.c.year == expires.year, p.c.result == PAID)
-    ).scalar()
+    paid_on = _paid_on(uow.connection, expires.year, t.assessment.c.rlts_id == row["rlts_id"])
     facts = benefit.BenefitFacts(
         region=row["insuplc_admdvs"],
         year=expires.year,
@@ -515,7 +659,9 @@ def ensure_person(uow: UnitOfWork, registration: Registration) -> str:
     psn_no = new_id("P")
     try:
         with connection.begin_nested():
-            change_id = uow.record("person", psn_no=psn_no, psn_chg_type=NEW)
+            change_id = uow.record(
+                "person", psn_no=psn_no, psn_chg_type=NEW, office_admdvs=office_of(registration)
+            )
             connection.execute(insert(t.person), {"psn_no": psn_no, "change_id": change_id})
             if registration.certno is not None and not _claim(uow, registration, psn_no, change_id):
                 raise _Taken
@@ -620,18 +766,22 @@ def _open_enrollment(
     connection: Connection, psn_no: str, region: str, lock: bool = False
 ) -> RowMapping | None:
     """The person's normal resident relation in ``region`` as of today, if any."""
+    relations = _open_relations(connection, psn_no, lock)
+    return next((row for row in relations if row["insuplc_admdvs"] == region), None)
+
+
+def _open_relations(connection: Connection, psn_no: str, lock: bool = False) -> list[RowMapping]:
+    """The person's normal resident relations as of today; ``lock``: the person's row is
+    locked first on PostgreSQL (ADR 0007)."""
     if lock and connection.dialect.name == "postgresql":
         connection.execute(
             select(t.person.c.psn_no).where(t.person.c.psn_no == psn_no).with_for_update()
         )
-    for row in enrollments_as_of(connection, psn_no, date.max):
-        if (
-            row["insutype"] == RESIDENT
-            and row["insuplc_admdvs"] == region
-            and row["psn_insu_stas"] == NORMAL
-        ):
-            return row
-    return None
+    return [
+        row
+        for row in enrollments_as_of(connection, psn_no, date.max)
+        if row["insutype"] == RESIDENT and row["psn_insu_stas"] == NORMAL
+    ]
 
 
 def _relation(uow: UnitOfWork, psn_no: str, insutype: str, region: str, change_id: int) -> str:
@@ -770,7 +920,11 @@ def status(connection: Connection, psn_no: str, as_of: date) -> dict[str, Any] |
     if base is None:
         return None
     cert = (
-        connection.execute(select(t.certificate).where(t.certificate.c.psn_no == psn_no))
+        connection.execute(
+            select(t.certificate)
+            .where(t.certificate.c.psn_no == psn_no)
+            .order_by(t.certificate.c.change_id.desc())
+        )
         .mappings()
         .first()
     )

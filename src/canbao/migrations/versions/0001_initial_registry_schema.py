@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 15:33:51.434686
+Create Date: 2026-11-23 16:17:32.691927
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("decision", sa.JSON(), nullable=True),
         sa.Column("source_file", sa.String(length=255), nullable=True),
         sa.Column("source_row", sa.Integer(), nullable=True),
+        sa.Column("office_admdvs", sa.String(length=6), nullable=True),
         sa.Column("request_key", sa.String(length=128), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_change_log")),
         sa.UniqueConstraint("request_key", name=op.f("uq_change_log_request_key")),
