@@ -148,8 +148,14 @@ class GuardedRoute(APIRoute):
         if need is None:
             return handler
 
+        # Only a person in the path needs the database: the other checks run in the loop.
+        reads_database = "{certno}" in self.path_format
+
         async def guarded(request: Request) -> Response:
-            await run_in_threadpool(guard, request, need)
+            if reads_database:
+                await run_in_threadpool(guard, request, need)
+            else:
+                guard(request, need)
             return await handler(request)
 
         return guarded

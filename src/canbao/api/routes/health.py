@@ -21,6 +21,6 @@ class Health(BaseModel):
 
 
 @router.get("/health", responses={401: ERRORS[401]})
-def health(user: Annotated[User, Depends(Need("decide"))]) -> Health:
+async def health(user: Annotated[User, Depends(Need("decide"))]) -> Health:
     """The server is up; answers who is asking."""
     return Health(status="ok", user=user.name)
