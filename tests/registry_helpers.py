@@ -21,6 +21,11 @@ def counts(url: str) -> dict[str, int]:
         }
 
 
+def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    """The tables whose row counts differ, with the difference."""
+    return {name: after[name] - before[name] for name in after if after[name] != before[name]}
+
+
 def register(url: str, actor: Actor, name: str, number: str, region: str) -> None:
     """A local resident registered (新参保) in ``region`` on 2021-10-15."""
     with unit_of_work(url, actor) as uow:

@@ -20,7 +20,7 @@ from canbao.api.security import LoginLimiter
 from canbao.cli import main
 from canbao.config import settings
 from conftest import KAIPING, WANG, settings_for
-from registry_helpers import counts
+from registry_helpers import changed, counts
 
 PASSWORD = "correct horse battery"
 
@@ -45,8 +45,7 @@ def test_user_add_keeps_a_hash_and_the_token_route_signs_in(
         == 0
     )
     assert capsys.readouterr().out == f"用户 wang 已创建：经办员，区划 {KAIPING}\n"
-    after = counts(url)
-    assert {k: after[k] - before[k] for k in after if after[k] != before[k]} == {
+    assert changed(before, counts(url)) == {
         "change_log": 1,
         "app_user": 1,
     }

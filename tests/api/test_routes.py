@@ -27,7 +27,7 @@ from conftest import (
     ZHAO,
     auth,
 )
-from registry_helpers import counts
+from registry_helpers import changed, counts
 
 ROOT = Path(__file__).resolve().parents[2]
 CLERK = auth("clerk", JIANGMEN)
@@ -35,10 +35,6 @@ REVIEWER = auth("reviewer", JIANGMEN)
 ADMIN = auth("city_admin", JIANGMEN)
 TAX = auth("tax", KAIPING)
 ANALYST = auth("analyst", JIANGMEN)
-
-
-def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
-    return {name: after[name] - before[name] for name in after if after[name] != before[name]}
 
 
 def csv_file(rows: list[list[str]]) -> bytes:

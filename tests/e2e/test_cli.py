@@ -57,6 +57,10 @@ def test_version(canbao: Run) -> None:
         ["policy", "diff"],
         ["bench"],
         ["bench", "decide"],
+        ["bench", "api"],
+        ["serve"],
+        ["user"],
+        ["user", "add"],
     ],
 )
 def test_every_command_has_help_with_examples_and_exit_codes(

@@ -20,7 +20,12 @@ app = typer.Typer(
 )
 
 
-@app.command()
+@app.command(
+    epilog="[bold]Example[/bold]: printf '%s' \"$PASSWORD\" | canbao user add wang --role clerk "
+    "--region 440783 --password-stdin\n\n[bold]Exit codes[/bold]: 0 created; 2 refused (a name "
+    "taken, an unknown role, a region that is not a city or county, a short password); "
+    "1 failure."
+)
 def add(
     name: Annotated[str, typer.Argument(help="User name.", show_default=False)],
     role: Annotated[str, typer.Option(help="clerk, reviewer, city_admin, tax or analyst.")],
