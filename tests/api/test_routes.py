@@ -402,3 +402,18 @@ def test_health(client: TestClient) -> None:
         "status": "ok",
         "user": f"tax-{KAIPING}",
     }
+
+
+def test_an_export_neutralises_formulas_in_cells(client: TestClient) -> None:
+    """A name that starts like a formula reaches the tax file as text (adapters.sheets)."""
+    form = {"psn_name": "=HYPERLINK(\"x\")", "accepted_on": "2021-10-20", "gend": "2",
+            "hukou_admdvs": KAIPING}  # fmt: skip
+    path = f"/api/v1/persons/{NOBODY}/enrollments/{KAIPING}"
+    assert client.post(path, json=form, headers=CLERK).json()["status"] == "accepted"
+    base = f"/api/v1/regions/{KAIPING}/collection/2022"
+    assert client.post(f"{base}/assessment", headers=CLERK).json()["assessed"] == 3
+    exported = client.post(f"{base}/exports", headers=TAX)
+    sheet = load_workbook(io.BytesIO(exported.content)).active
+    assert sheet is not None
+    [cell] = [row[1] for row in sheet.iter_rows(min_row=3) if row[2].value == NOBODY]
+    assert (cell.value, cell.data_type, cell.quotePrefix) == ('=HYPERLINK("x")', "s", True)
