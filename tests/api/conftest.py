@@ -1,78 +1,29 @@
 """The API in process (FastAPI's test client) on a database of the test's own (SQLite, then
 PostgreSQL: ``database_url``), with three residents registered, all named 王伟: two in Kaiping
-(江门市 440700's county 440783), one in Guiyang's 南明区 (520102).
-
-Tokens are signed here with the app's key (``issue_token``) for any role and scope, so that the
-tests do not pay an argon2 verification per request; the token route itself is tested with
-real users (test_login.py).
-"""
+(江门市 440700's county 440783), one in Guiyang's 南明区 (520102) (``api_helpers``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
+from api_helpers import KAIPING, LI, NANMING, WANG, ZHAO, resident, settings_for
 from fastapi.testclient import TestClient
 
 from canbao.adapters.database import Actor, unit_of_work
 from canbao.api import create_app
-from canbao.api.security import issue_token
-from canbao.api.settings import ApiSettings
-from canbao.certno import check_character
-from canbao.domain.registry import NEW, Registration
 from canbao.services import registry
-from canbao.services.users import User
-
-JIANGMEN, KAIPING, GUIYANG, NANMING = "440700", "440783", "520100", "520102"
-SECRET = "the tests' signing key"
-
-
-def certno(region: str, serial: int) -> str:
-    first17 = f"{region}19800101{serial:03d}"
-    return first17 + check_character(first17)
-
-
-WANG, LI, ZHAO = certno(KAIPING, 1), certno(KAIPING, 2), certno(NANMING, 1)
-#: Not in the registry.
-NOBODY = certno(KAIPING, 9)
-
-
-def resident(number: str, name: str, region: str) -> Registration:
-    return Registration(
-        chg_type=NEW,
-        psn_name=name,
-        certno=number,
-        gend="1",
-        brdy=date(1980, 1, 1),
-        insuplc_admdvs=region,
-        hukou_admdvs=region,
-        accepted_on=date(2021, 10, 15),
-        tel="13800138000",
-        bank_acct="6222000011112222333",
-    )
 
 
 @pytest.fixture
 def url(database_url: str) -> str:
     with unit_of_work(database_url, Actor("setup")) as uow:
-        for number, name, region in ((WANG, "王伟", KAIPING), (LI, "王伟", KAIPING),
-                                     (ZHAO, "王伟", NANMING)):  # fmt: skip
-            assert registry.apply(uow, resident(number, name, region)).status == "accepted"
+        for number, region in ((WANG, KAIPING), (LI, KAIPING), (ZHAO, NANMING)):
+            assert registry.apply(uow, resident(number, "王伟", region)).status == "accepted"
     return database_url
-
-
-def settings_for(url: str) -> ApiSettings:
-    return ApiSettings(database_url=url, secret_key=SECRET, login_failures=2)
 
 
 @pytest.fixture
 def client(url: str) -> Iterator[TestClient]:
     with TestClient(create_app(settings_for(url)), raise_server_exceptions=False) as test_client:
         yield test_client
-
-
-def auth(role: str, region: str, name: str | None = None) -> dict[str, str]:
-    """The Authorization header of a user of ``role`` and scope ``region``."""
-    user = User(name or f"{role}-{region}", role, region)
-    return {"Authorization": f"Bearer {issue_token(ApiSettings(secret_key=SECRET), user)}"}

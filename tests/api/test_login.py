@@ -8,6 +8,7 @@ import io
 import logging
 
 import pytest
+from api_helpers import KAIPING, WANG, settings_for
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -19,7 +20,6 @@ from canbao.api.masking import MaskingFilter
 from canbao.api.security import LoginLimiter
 from canbao.cli import main
 from canbao.config import settings
-from conftest import KAIPING, WANG, settings_for
 from registry_helpers import changed, counts
 
 PASSWORD = "correct horse battery"

@@ -9,15 +9,7 @@ import io
 import json
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-from openpyxl import load_workbook
-from sqlalchemy import select
-
-from canbao.adapters import tables as t
-from canbao.adapters.database import ready
-from canbao.cli.decide import decide_inputs
-from canbao.domain.decision import to_json
-from conftest import (
+from api_helpers import (
     JIANGMEN,
     KAIPING,
     LI,
@@ -27,6 +19,14 @@ from conftest import (
     ZHAO,
     auth,
 )
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from canbao.adapters import tables as t
+from canbao.adapters.database import ready
+from canbao.cli.decide import decide_inputs
+from canbao.domain.decision import to_json
 from registry_helpers import changed, counts
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import schemathesis
+from api_helpers import JIANGMEN, KAIPING, WANG, auth, resident, settings_for
 from hypothesis import HealthCheck, given, settings
 
 from canbao.adapters.database import Actor, unit_of_work
 from canbao.api import create_app
 from canbao.services import registry
-from conftest import JIANGMEN, KAIPING, WANG, auth, resident, settings_for
 
 EXAMPLES = 12
 

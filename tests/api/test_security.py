@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from api_helpers import GUIYANG, JIANGMEN, KAIPING, LI, SECRET, WANG, auth
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -17,7 +18,6 @@ from fastapi.testclient import TestClient
 from canbao.api.security import TOKEN_URL, Need, issue_token
 from canbao.api.settings import ApiSettings
 from canbao.services.users import PERMISSIONS, ROLES, User
-from conftest import GUIYANG, JIANGMEN, KAIPING, LI, SECRET, WANG, auth
 from registry_helpers import counts
 
 #: A value for each path parameter: a person and a region of Jiangmen's scope.
