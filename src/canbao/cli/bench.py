@@ -150,7 +150,7 @@ def api(
         title=f"canbao bench api — {size['nproc']} processors, {size['memory']}, "
         f"{persons:,} persons, {concurrency} connections"
     )
-    for column in ("route", "requests", "requests/s", "p50 ms", "p99 ms"):
+    for column in ("route", "requests", "requests/s", "p50 ms", "p99 ms", "server CPU ms"):
         table.add_column(column, justify="left" if column == "route" else "right")
     for row in bench_api.rows_of(status, minimal):
         table.add_row(*row)
