@@ -18,9 +18,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# The main job for now: decide an example case (the service replaces it in a later issue).
+# The main job: the service (REST API) on the default SQLite database; on first start it loads
+# the demo population and prints the demo users' passwords once.
 run: setup
-	$(BIN)/canbao decide examples/contribution_guiyang_dibao.json
+	$(BIN)/canbao serve
 
 # Every tier in one pytest run, after lint, type checks and the policy data check.
 test: setup lint policy-check

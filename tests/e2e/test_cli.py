@@ -57,6 +57,10 @@ def test_version(canbao: Run) -> None:
         ["policy", "diff"],
         ["bench"],
         ["bench", "decide"],
+        ["bench", "api"],
+        ["serve"],
+        ["user"],
+        ["user", "add"],
     ],
 )
 def test_every_command_has_help_with_examples_and_exit_codes(
@@ -128,15 +132,16 @@ def test_the_cli_asks_the_contract_to_prefix_each_case_by_its_index(
 ) -> None:
     """The index of a case in the answer list reaches ``canbao.contract.decide_case(at=…)``."""
     from canbao.cli import decide as command
+    from canbao.contract import inputs
 
     seen: list[str] = []
-    real = command.decide_case
+    real = inputs.decide_case
 
     def spy(raw: Any, policy: Any = None, *, at: str = "") -> Any:
         seen.append(at)
         return real(raw, policy, at=at)
 
-    monkeypatch.setattr(command, "decide_case", spy)
+    monkeypatch.setattr(inputs, "decide_case", spy)
     one, many = tmp_path / "one.json", tmp_path / "many.json"
     one.write_text(json.dumps(PLAIN), encoding="utf-8")
     many.write_text(json.dumps([PLAIN, PLAIN]), encoding="utf-8")

@@ -393,3 +393,44 @@ subsidy_deduction = Table(
     _change(),
     UniqueConstraint("case_id", "rlts_id", name="uq_subsidy_deduction_case_id_rlts_id"),
 )
+
+# --- the service (issue 8): users, reads of personal data, idempotent requests ---------------
+
+#: A user of the API: a role and a region scope (a city with its counties, or one county).
+#: The password is kept only as an argon2 hash; the change that created the user says who.
+app_user = Table(
+    "app_user",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("admdvs", Region, nullable=False),
+    _change(),
+)
+
+#: Who read whose full record, when and through which route: appended, never changed.
+read_audit = Table(
+    "read_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("read_at", DateTime(timezone=True), nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("psn_no", String(32), nullable=False, index=True),
+    Column("route", String(255), nullable=False),
+    Column("client", String(64), nullable=True),
+)
+
+#: The first answer to a request that creates money records, by the user's Idempotency-Key:
+#: the same key again gets this answer and writes nothing.
+idempotency_key = Table(
+    "idempotency_key",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("media_type", String(128), nullable=False),
+    Column("headers", JSON, nullable=False, default=dict),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

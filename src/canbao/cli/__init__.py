@@ -26,6 +26,8 @@ from canbao.cli import (
     policy,
     refunds,
     registry,
+    serve,
+    users,
 )
 from canbao.cli.output import EXIT_CODES
 
@@ -76,6 +78,8 @@ app.add_typer(refunds.app, name="refund")
 app.add_typer(collection.app, name="collection")
 app.add_typer(duplicates.app, name="duplicates")
 app.command("demo", epilog=demo.EPILOG)(demo.demo)
+app.command("serve", epilog=serve.EPILOG)(serve.serve)
+app.add_typer(users.app, name="user")
 
 
 def main(argv: list[str] | None = None) -> int:

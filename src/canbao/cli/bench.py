@@ -112,3 +112,52 @@ def registry(
         section = bench_registry.markdown(figures, persons, rows, datetime.date.today(), size)
         bench.write(doc, section, bench_registry.BEGIN, bench_registry.END)
         console.print(f"written: {doc}")
+
+
+@app.command(
+    "api",
+    epilog="[bold]Examples[/bold]\n\n  canbao bench api\n\n"
+    "  canbao bench api --persons 2000 --requests 500\n\n"
+    "  canbao bench api --write   (update docs/benchmarks.md)\n\n"
+    "[bold]Exit codes[/bold]: 0 measured; 1 PostgreSQL or the server could not be started.",
+)
+def api(
+    persons: Annotated[
+        int, typer.Option(min=10, help="Persons of the demo population.")
+    ] = 1_000_000,
+    requests: Annotated[int, typer.Option(min=100, help="Requests per route.")] = 20_000,
+    concurrency: Annotated[int, typer.Option(min=1, help="Connections at once.")] = 8,
+    write: Annotated[bool, typer.Option("--write", help="Update the benchmarks document.")] = False,
+    doc: Annotated[Path, typer.Option(help="The benchmarks document --write updates.")] = bench.ROOT
+    / "docs"
+    / "benchmarks.md",
+) -> None:
+    """The service under load on a private PostgreSQL server: the status query's throughput
+    and p99 latency against a minimal endpoint of the same server, from a loopback generator."""
+    from canbao import bench_api
+    from canbao.adapters.postgres_server import ServerError
+    from canbao.cli.output import fail
+
+    console = Console(width=160)
+    size = bench.machine()
+    try:
+        status, minimal = bench_api.bench_api(
+            persons, requests, concurrency, lambda step: console.print(f"… {step}", style="dim")
+        )
+    except (ServerError, RuntimeError) as error:
+        fail(str(error), code=1)
+    table = Table(
+        title=f"canbao bench api — {size['nproc']} processors, {size['memory']}, "
+        f"{persons:,} persons, {concurrency} connections"
+    )
+    for column in ("route", "requests", "requests/s", "p50 ms", "p99 ms", "server CPU ms"):
+        table.add_column(column, justify="left" if column == "route" else "right")
+    for row in bench_api.rows_of(status, minimal):
+        table.add_row(*row)
+    console.print(table)
+    if write:
+        section = bench_api.markdown(
+            status, minimal, persons, concurrency, datetime.date.today(), size
+        )
+        bench.write(doc, section, bench_api.BEGIN, bench_api.END)
+        console.print(f"written: {doc}")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from canbao.cli.output import INVALID, OK, fail, print_json
-from canbao.contract import CASES, decide_case, invalid, schema
+from canbao.contract import CASES, schema
+from canbao.contract.inputs import decide_input, parse
 from canbao.domain.decision import Decision, FieldError, Status, to_json
 
 STDIN = "-"
@@ -67,13 +66,7 @@ def decide_inputs(names: list[str]) -> tuple[list[Decision], bool]:
     many = len(names) > 1
     for name in names:
         raw, error = load(name)
-        if error is not None:
-            answers.append(invalid(None, [error]))
-        elif isinstance(raw, list):
-            many, first = True, len(answers)
-            answers.extend(decide_case(case, at=f"[{first + i}]") for i, case in enumerate(raw))
-        else:
-            answers.append(decide_case(raw, at=f"[{len(answers)}]" if many else ""))
+        many = decide_input(raw, error, answers, many)
     return answers, many
 
 
@@ -84,19 +77,7 @@ def load(name: str) -> tuple[Any, FieldError | None]:
         data = sys.stdin.buffer.read() if name == STDIN else Path(name).read_bytes()
     except OSError as error:
         return None, FieldError(origin, f"无法读取：{_why(error)}", "unreadable")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        reason = f"不是 UTF-8 编码的文本（第{error.start + 1}个字节起）"
-        return None, FieldError(origin, reason, "not_utf8")
-    try:
-        return json.loads(
-            text, parse_float=Decimal, parse_int=_integer, parse_constant=_no_constant
-        ), None
-    except RecursionError:
-        return None, FieldError(origin, "不是有效的 JSON：嵌套层数过多", "not_json")
-    except ValueError as error:
-        return None, FieldError(origin, f"不是有效的 JSON：{error}", "not_json")
+    return parse(data, origin)
 
 
 def _why(error: OSError) -> str:
@@ -107,17 +88,6 @@ def _why(error: OSError) -> str:
     if isinstance(error, PermissionError):
         return "没有读取权限"
     return str(error.strerror or error)
-
-
-def _integer(digits: str) -> int | Decimal:
-    """Python refuses to convert very long digit strings to int; such a number is kept as
-    Decimal for the contract to reject as too large, instead of failing the whole input."""
-    limit = sys.get_int_max_str_digits()
-    return int(digits) if not limit or len(digits) <= limit else Decimal(digits)
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} 不是 JSON 数值")
 
 
 def _print_schema(kinds: list[str]) -> None:

@@ -2,13 +2,14 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 16:17:32.691927
+Create Date: 2026-11-23 16:33:11.106503
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
 
 revision = "0001"
 down_revision = None
@@ -39,6 +40,46 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("change_log", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_change_log_psn_no"), ["psn_no"], unique=False)
+
+    op.create_table(
+        "idempotency_key",
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("key", sa.String(length=128), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=False),
+        sa.Column("media_type", sa.String(length=128), nullable=False),
+        sa.Column("headers", sa.JSON(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("username", "key", name=op.f("pk_idempotency_key")),
+    )
+    op.create_table(
+        "read_audit",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("read_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("psn_no", sa.String(length=32), nullable=False),
+        sa.Column("route", sa.String(length=255), nullable=False),
+        sa.Column("client", sa.String(length=64), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_read_audit")),
+    )
+    with op.batch_alter_table("read_audit", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_read_audit_psn_no"), ["psn_no"], unique=False)
+
+    op.create_table(
+        "app_user",
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("password_hash", sa.String(length=255), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("admdvs", sa.String(length=6), nullable=False),
+        sa.Column("change_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["change_id"], ["change_log.id"], name=op.f("fk_app_user_change_id_change_log")
+        ),
+        sa.PrimaryKeyConstraint("username", name=op.f("pk_app_user")),
+    )
+    with op.batch_alter_table("app_user", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_app_user_change_id"), ["change_id"], unique=False)
 
     op.create_table(
         "person",
@@ -737,6 +778,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_person_change_id"))
 
     op.drop_table("person")
+    with op.batch_alter_table("app_user", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_app_user_change_id"))
+
+    op.drop_table("app_user")
+    with op.batch_alter_table("read_audit", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_read_audit_psn_no"))
+
+    op.drop_table("read_audit")
+    op.drop_table("idempotency_key")
     with op.batch_alter_table("change_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_change_log_psn_no"))
 

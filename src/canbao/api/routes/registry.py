@@ -1,0 +1,228 @@
+"""The registry's workflows (W1, W4–W6) and the 登记表 import:
+
+- ``POST /api/v1/persons/{certno}/enrollments/{admdvs}``: 新参保 in a region (W1; a student
+  through a school unit, W4; a mid-year enrollee or a newborn paying on the spot, W5);
+- ``POST …/enrollments/{admdvs}/changes`` (变更) and ``…/stop`` (停保);
+- ``POST /api/v1/persons/{certno}/switches``: joining the other scheme (W6);
+- ``POST /api/v1/regions/{admdvs}/units``: an enrollment unit (a school, W4);
+- ``POST /api/v1/regions/{admdvs}/imports/registrations``: a 登记表 file, every row within
+  the region.
+
+Each answers what the use case answers: the outcome (accepted, unchanged, refused with the
+reason) and the engine's decisions behind it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+
+from canbao.adapters.database import unit_of_work
+from canbao.api.deps import actor, answer, database_url, saved
+from canbao.api.errors import ERRORS, forbidden
+from canbao.api.security import GuardedRoute, Need
+from canbao.domain.codes import Scheme
+from canbao.domain.registry import BASIC_INFO, NEW, RESIDENT_ADULT, STOP, Outcome, Registration
+from canbao.policy import load_policy
+from canbao.services import imports, registry
+from canbao.services.users import User
+
+router = APIRouter(prefix="/api/v1", tags=["registry"], route_class=GuardedRoute)
+Writer = Annotated[User, Depends(Need("person.write"))]
+Creator = Annotated[User, Depends(Need("person.write", creates=True))]
+RegionCode = Annotated[str, Field(pattern=r"^[0-9]{6}$", description="6位区划代码")]
+Year = Annotated[int, Field(ge=1990, le=2100)]
+Text = Annotated[str, Field(min_length=1, max_length=64)]
+RESPONSES: dict[int | str, dict[str, Any]] = {k: ERRORS[k] for k in (401, 403, 404, 422)}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegistrationIn(Strict):
+    """新参保: the form's fields (登记表)."""
+
+    psn_name: Text
+    accepted_on: date = Field(description="受理时间：期限据此判断")
+    gend: Literal["0", "1", "2", "9"] = "0"
+    brdy: date | None = None
+    psn_type: str = Field(default=RESIDENT_ADULT, pattern=r"^[0-9]{4}$", description="人员类别")
+    tel: str | None = Field(default=None, max_length=32)
+    bank_acct: str | None = Field(default=None, max_length=64)
+    hukou_admdvs: RegionCode | None = None
+    resd_admdvs: RegionCode | None = None
+    categories: list[Annotated[str, Field(max_length=40)]] = Field(default=[], max_length=20)
+    identities: list[Annotated[str, Field(max_length=40)]] = Field(default=[], max_length=20)
+    proofs: list[Annotated[str, Field(max_length=80)]] = Field(default=[], max_length=20)
+    year: Year | None = None
+    paid_on: date | None = None
+    permit_expires_on: date | None = None
+    unit_id: str | None = Field(default=None, max_length=32)
+    under_parent_name: bool = False
+
+
+class ChangeIn(Strict):
+    """变更: the person's data as the form gives it (blank: unchanged)."""
+
+    psn_name: Text
+    accepted_on: date
+    gend: Literal["0", "1", "2", "9"]
+    brdy: date | None = None
+    tel: str | None = Field(default=None, max_length=32)
+    bank_acct: str | None = Field(default=None, max_length=64)
+    hukou_admdvs: RegionCode | None = None
+    resd_admdvs: RegionCode | None = None
+    year: Year | None = None
+
+
+class StopIn(Strict):
+    """停保: from the 受理时间; the reason decides suspension or termination."""
+
+    accepted_on: date
+    stop_reason: str | None = Field(default=None, max_length=32)
+    year: Year | None = None
+
+
+class SwitchIn(Strict):
+    """Joining ``scheme`` in ``region`` (W6: B6–B11)."""
+
+    scheme: Scheme
+    region: RegionCode
+    joined_on: date
+    paid_on: date
+    psn_type: str = Field(default=RESIDENT_ADULT, pattern=r"^[0-9]{4}$")
+    categories: list[Annotated[str, Field(max_length=40)]] = Field(default=[], max_length=20)
+    identities: list[Annotated[str, Field(max_length=40)]] = Field(default=[], max_length=20)
+
+
+class UnitIn(Strict):
+    kind: Literal["school", "employer", "village"]
+    name: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+def _outcome(outcome: Outcome) -> dict[str, Any]:
+    return {
+        "status": outcome.status,
+        "reason": outcome.reason,
+        "psn_no": outcome.psn_no,
+        "rlts_id": outcome.rlts_id,
+        "change_id": outcome.change_id,
+        "decisions": [d.as_json() for d in outcome.decisions],
+    }
+
+
+def _apply(request: Request, user: User, registration: Registration) -> Any:
+    with unit_of_work(database_url(request), actor(user)) as uow:
+        return answer(_outcome(registry.apply(uow, registration, load_policy())))
+
+
+@router.post("/persons/{certno}/enrollments/{admdvs}", responses=RESPONSES)
+def register(
+    request: Request, certno: str, admdvs: str, body: RegistrationIn, user: Creator
+) -> Any:
+    """新参保 of the person in the region, decided by the engine (E1–E6; B1–B5 when paid)."""
+    values = body.model_dump(exclude={"categories", "identities", "proofs"})
+    registration = Registration(
+        chg_type=NEW,
+        insuplc_admdvs=admdvs,
+        psn_cert_type=request.state.cert_type,
+        certno=request.state.certno,
+        categories=frozenset(body.categories),
+        identities=frozenset(body.identities),
+        proofs=frozenset(body.proofs),
+        **values,
+    )
+    return _apply(request, user, registration)
+
+
+@router.post("/persons/{certno}/enrollments/{admdvs}/changes", responses=RESPONSES)
+def change(request: Request, certno: str, admdvs: str, body: ChangeIn, user: Writer) -> Any:
+    """变更 of the person's data from the 受理时间 (K2 deadlines)."""
+    values = {k: v for k, v in body.model_dump().items() if v is not None}
+    registration = Registration(
+        chg_type=BASIC_INFO,
+        insuplc_admdvs=admdvs,
+        psn_cert_type=request.state.cert_type,
+        certno=request.state.certno,
+        **values,
+    )
+    return _apply(request, user, registration)
+
+
+@router.post("/persons/{certno}/enrollments/{admdvs}/stop", responses=RESPONSES)
+def stop(request: Request, certno: str, admdvs: str, body: StopIn, user: Writer) -> Any:
+    """停保 of the person's relation in the region (K2 deadlines)."""
+    registration = Registration(
+        chg_type=STOP,
+        psn_name="",
+        insuplc_admdvs=admdvs,
+        psn_cert_type=request.state.cert_type,
+        certno=request.state.certno,
+        **body.model_dump(),
+    )
+    return _apply(request, user, registration)
+
+
+@router.post("/persons/{certno}/switches", responses=RESPONSES)
+def switch(request: Request, certno: str, body: SwitchIn, user: Writer) -> Any:
+    """Join the other scheme in a region within your scope (B6–B11 decide the start)."""
+    if not load_policy().within(body.region, user.region):
+        raise forbidden(f"区划 {body.region} 不在您的管辖范围（{user.region}）内。")
+    with unit_of_work(database_url(request), actor(user)) as uow:
+        outcome = registry.switch_scheme(
+            uow,
+            request.state.psn_no,
+            body.scheme,
+            body.region,
+            body.joined_on,
+            body.paid_on,
+            body.psn_type,
+            frozenset(body.categories),
+            frozenset(body.identities),
+            load_policy(),
+        )
+    return answer(_outcome(outcome))
+
+
+@router.post("/regions/{admdvs}/units", responses=RESPONSES)
+def unit(request: Request, admdvs: str, body: UnitIn, user: Writer) -> Any:
+    """An enrollment unit of the region (once per kind and name): its unit_id."""
+    with unit_of_work(database_url(request), actor(user)) as uow:
+        unit_id = registry.register_unit(uow, body.kind, body.name, admdvs)
+    return answer({"unit_id": unit_id})
+
+
+@router.post("/regions/{admdvs}/imports/registrations", responses=RESPONSES)
+async def import_registrations(
+    request: Request,
+    admdvs: str,
+    user: Writer,
+    file: Annotated[UploadFile, File(description="登记表 (.xlsx or .csv, UTF-8 or GBK)")],
+    year: Annotated[int | None, Form(ge=1990, le=2100)] = None,
+) -> Any:
+    """新参保/变更/停保 rows of a 登记表, every row within the region; each row is its own
+    transaction and a re-import accepts nothing new. Answer: accepted, unchanged, rejected
+    (row, column, code, reason)."""
+    data = await file.read()
+    return await run_in_threadpool(_import, request, admdvs, user, file, data, year)
+
+
+def _import(
+    request: Request, admdvs: str, user: User, file: UploadFile, data: bytes, year: int | None
+) -> Any:
+    policy = load_policy()
+    with saved(file, data) as path:
+        rows, _errors, _year = imports.read_registrations(path)
+        outside = [
+            r.row for r in rows if r.insuplc_admdvs and not policy.within(r.insuplc_admdvs, admdvs)
+        ]
+        if outside:
+            listed = "、".join(str(n) for n in outside[:20])
+            raise forbidden(f"第{listed}行的参保属地不在区划 {admdvs} 内，整个文件未导入。")
+        report = imports.import_registrations(database_url(request), path, user.name, year, policy)
+    return answer(report.as_json())

@@ -1,0 +1,180 @@
+"""Who may reach which people (issue 8): region scopes, and the reads the API and the web UI
+need around them. No policy rule lives here: a person is within a scope when one of their
+enrollment relations is (or, for someone never enrolled, their hukou or residence), and the
+region hierarchy is the policy data's (``Policy.within``).
+
+Reading a person's full record is audited: ``record_read`` appends who, when and whose to
+``read_audit`` (never updated or deleted).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection, func, insert, select
+
+from canbao.adapters import tables as t
+from canbao.policy import Policy
+from canbao.services.registry import person_as_of
+
+
+def person_regions(connection: Connection, psn_no: str) -> set[str]:
+    """The regions of the person's enrollment relations; for someone never enrolled, the
+    hukou and residence regions the person's versions give."""
+    enrolled = connection.execute(
+        select(t.enrollment.c.insuplc_admdvs).where(t.enrollment.c.psn_no == psn_no)
+    ).scalars()
+    regions = {str(code) for code in enrolled}
+    if regions:
+        return regions
+    v = t.person_version
+    rows = connection.execute(select(v.c.hukou_admdvs, v.c.resd_admdvs).where(v.c.psn_no == psn_no))
+    return {str(code) for row in rows for code in row if code}
+
+
+def within_scope(policy: Policy, regions: Iterable[str], scope: str) -> bool:
+    """Whether any of ``regions`` lies in the scope (a city with its counties, a county)."""
+    return any(policy.within(code, scope) for code in regions)
+
+
+def scope_regions(connection: Connection, policy: Policy, scope: str) -> list[str]:
+    """The enrollment regions the registry holds within the scope (and the scope itself)."""
+    held = connection.execute(select(t.enrollment.c.insuplc_admdvs).distinct()).scalars()
+    return sorted({code for code in held if policy.within(code, scope)} | {scope})
+
+
+@dataclass(frozen=True)
+class PersonEntry:
+    """A person in a list: the current name, certificate, birth date, phone and the regions
+    of the relations within the scope."""
+
+    psn_no: str
+    psn_name: str
+    psn_cert_type: str
+    certno: str
+    gend: str
+    brdy: date | None
+    tel: str | None
+    bank_acct: str | None
+    regions: tuple[str, ...]
+
+
+def persons_named(
+    connection: Connection,
+    policy: Policy,
+    name: str,
+    scope: str,
+    limit: int,
+    offset: int,
+    today: date | None = None,
+) -> tuple[int, list[PersonEntry]]:
+    """The persons enrolled within the scope who bear or bore ``name`` (any version), in the
+    order of their psn_no: how many in all, and the page ``offset``…``offset + limit``."""
+    today = today or date.today()
+    regions = scope_regions(connection, policy, scope)
+    v, e = t.person_version, t.enrollment
+    matching = (
+        select(v.c.psn_no)
+        .join(e, e.c.psn_no == v.c.psn_no)
+        .where(v.c.psn_name == name, e.c.insuplc_admdvs.in_(regions))
+        .distinct()
+        .subquery()
+    )
+    total = connection.execute(select(func.count()).select_from(matching)).scalar_one()
+    page = connection.execute(
+        select(matching.c.psn_no).order_by(matching.c.psn_no).limit(limit).offset(offset)
+    ).scalars()
+    entries = []
+    for psn_no in page:
+        person = person_as_of(connection, psn_no, today) or person_as_of(
+            connection, psn_no, date.max
+        )
+        cert = connection.execute(
+            select(t.certificate.c.psn_cert_type, t.certificate.c.certno)
+            .where(t.certificate.c.psn_no == psn_no)
+            .order_by(t.certificate.c.psn_cert_type, t.certificate.c.certno)
+        ).first()
+        held = connection.execute(
+            select(e.c.insuplc_admdvs).where(e.c.psn_no == psn_no, e.c.insuplc_admdvs.in_(regions))
+        ).scalars()
+        assert person is not None  # a matching version exists
+        entries.append(
+            PersonEntry(
+                psn_no=psn_no,
+                psn_name=person["psn_name"],
+                psn_cert_type=cert.psn_cert_type if cert else "",
+                certno=cert.certno if cert else "",
+                gend=person["gend"],
+                brdy=person["brdy"],
+                tel=person["tel"],
+                bank_acct=person["bank_acct"],
+                regions=tuple(sorted(set(held))),
+            )
+        )
+    return int(total), entries
+
+
+def refund_case_person(connection: Connection, case_id: str) -> str | None:
+    """The psn_no of a refund case, or None when there is no such case."""
+    found = connection.execute(
+        select(t.refund_case.c.psn_no).where(t.refund_case.c.case_id == case_id)
+    ).scalar()
+    return None if found is None else str(found)
+
+
+def persons_of_certificates(connection: Connection, certnos: Iterable[str]) -> dict[str, str]:
+    """certno → psn_no of the identity cards (证件类型 01) the registry holds among ``certnos``."""
+    wanted = sorted(set(certnos))
+    if not wanted:
+        return {}
+    c = t.certificate
+    rows = connection.execute(
+        select(c.c.certno, c.c.psn_no).where(c.c.psn_cert_type == "01", c.c.certno.in_(wanted))
+    )
+    return {str(row.certno): str(row.psn_no) for row in rows}
+
+
+def outside_scope(
+    connection: Connection, policy: Policy, psn_nos: Iterable[str], scope: str
+) -> set[str]:
+    """Which of the persons are not within the scope."""
+    return {
+        p for p in set(psn_nos) if not within_scope(policy, person_regions(connection, p), scope)
+    }
+
+
+def batch_regions(connection: Connection, batch_ids: Iterable[str]) -> dict[str, str]:
+    """batch_id → region of the tax batches the registry holds among ``batch_ids``."""
+    wanted = sorted(set(batch_ids))
+    if not wanted:
+        return {}
+    b = t.tax_batch
+    rows = connection.execute(select(b.c.batch_id, b.c.admdvs).where(b.c.batch_id.in_(wanted)))
+    return {str(row.batch_id): str(row.admdvs) for row in rows}
+
+
+def hardship_list_persons(connection: Connection, department: str, month: str) -> set[str]:
+    """The persons on a department's monthly list (every version imported for it)."""
+    h = t.hardship_identity
+    rows = connection.execute(
+        select(h.c.psn_no).where(h.c.department == department, h.c.list_month == month)
+    ).scalars()
+    return {str(p) for p in rows}
+
+
+def record_read(
+    connection: Connection, username: str, psn_no: str, route: str, client: str | None
+) -> None:
+    """Append who read whose full record, when, through which route."""
+    connection.execute(
+        insert(t.read_audit).values(
+            read_at=dt.datetime.now(dt.UTC),
+            username=username,
+            psn_no=psn_no,
+            route=route[:255],
+            client=client[:64] if client else None,
+        )
+    )
