@@ -51,6 +51,8 @@ def pay(url: str, actor: Actor, psn_no: str, rlts_id: str, year: int, paid_on: d
                 change_id=change_id,
             )
         )
+
+
 def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
     """The tables whose row counts differ, with the difference."""
     return {name: after[name] - before[name] for name in after if after[name] != before[name]}
