@@ -25,8 +25,8 @@ from canbao.adapters.database import unit_of_work
 from canbao.api.deps import actor, answer, database_url, saved
 from canbao.api.errors import ERRORS, forbidden
 from canbao.api.security import GuardedRoute, Need
-from canbao.domain.codes import Scheme
-from canbao.domain.registry import BASIC_INFO, NEW, RESIDENT_ADULT, STOP, Outcome, Registration
+from canbao.domain.codes import BASIC_INFO, NEW, RESIDENT_ADULT, STOP, Scheme
+from canbao.domain.registry import Outcome, Registration
 from canbao.policy import load_policy
 from canbao.services import imports, registry
 from canbao.services.users import User
