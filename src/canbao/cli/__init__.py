@@ -22,6 +22,7 @@ from canbao.cli import (
     hardship,
     idcheck,
     imports,
+    match,
     policy,
     refunds,
     registry,
@@ -74,6 +75,7 @@ app.add_typer(hardship.app, name="hardship")
 app.add_typer(refunds.app, name="refund")
 app.add_typer(collection.app, name="collection")
 app.command("demo", epilog=demo.EPILOG)(demo.demo)
+app.command("match", epilog=match.EPILOG)(match.match)
 
 
 def main(argv: list[str] | None = None) -> int:
