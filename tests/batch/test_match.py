@@ -79,6 +79,7 @@ ROSTER = [
     ["歐陽鋒", "", "男", "1970-03-03", "440783"],
     ["陈静", "", "女", "1995-05-05", "440783"],
     ["張 偉", f"{ZHANG[:4]} {ZHANG[4:8]} {ZHANG[8:]}", "男", "1985年6月15日", "440783"],
+    ["陈静", "", "男", "1995-05-05", "440783"],  # the same name and birthday, the other sex
 ]
 
 
@@ -132,6 +133,7 @@ def expected() -> list[dict[str, Any]]:
             f"{FOUND}2人：陈静（个人编号 P6，证件号码 440783********{CHEN1[-4:]}）、"
             f"陈静（个人编号 P7，证件号码 440783********{CHEN2[-4:]}）"),
         row(13, ZHANG, "enrolled", "P1", ENROLLED),
+        row(14, None, "invalid_id", None, "名单无证件号码；按姓名和出生日期未找到"),
     ]  # fmt: skip
 
 
@@ -140,7 +142,7 @@ def test_every_row_gets_its_status_on_both_engines(engine: str, files: tuple[Pat
     report = match_file(roster, records=source, engine=engine, as_of=AS_OF)  # type: ignore[arg-type]
     assert report.as_json() == {"rows": expected()}
     assert report.counts() == {
-        "enrolled": 2, "not_enrolled": 2, "disagrees": 3, "invalid_id": 1,
+        "enrolled": 2, "not_enrolled": 2, "disagrees": 3, "invalid_id": 2,
         "matched_by_name": 2, "ambiguous": 1,
     }  # fmt: skip
 

@@ -129,7 +129,7 @@ PRIOR: Final = 0.01
 #: pinyin Jaro-Winkler ≥ :data:`JARO_WINKLER`, anything else.
 NAME_LEVELS: Final = ((0.90, 0.0005), (0.10, 0.0015), (0.15, 0.01), (0.01, 0.9875))
 JARO_WINKLER: Final = 0.92
-SEX_LEVELS: Final = ((0.98, 0.5), (0.02, 0.5))
+SEX_LEVELS: Final = ((0.997, 0.5), (0.003, 0.5))
 REGION_LEVELS: Final = ((0.85, 0.10), (0.15, 0.90))
 #: A pair is a match from this match weight (log2 of the Bayes factor with the prior) on.
 THRESHOLD: Final = 0.0
@@ -615,7 +615,7 @@ def match_roster(
             backend.load("relations", relations)
         else:
             raise ValueError("match_roster needs database_url or records")
-        by_id = _rows(backend.query(_SUMMARY.format(wanted=_BY_ID, as_of=day.isoformat())))
+        by_id = backend.query(_SUMMARY.format(wanted=_BY_ID, as_of=day.isoformat()))
         by_name = _linkage(backend, _rows(unlinked), day)
     return _report(checked, by_id, by_name, day)
 
@@ -755,57 +755,101 @@ def _predict(backend: _DuckDB | _Spark, left: pa.Table, right: pa.Table) -> list
 # --- the report ----------------------------------------------------------------------------------
 
 
+def _case(column: str, names: dict[str, str]) -> str:
+    """SQL: ``column``'s name from ``names``, else the code itself."""
+    whens = " ".join(f"WHEN '{code}' THEN '{name}'" for code, name in names.items())
+    return f"CASE {column} {whens} ELSE {column} END"
+
+
+#: The registry's word on a person as of the day, in Chinese, from a summary row ``s``.
+_STATE: Final = f"""
+CASE WHEN s.pkey IS NULL THEN '登记库中无此证件号码'
+     WHEN s.stas IS NULL THEN '登记库中有此人，但无已开始的参保关系'
+     WHEN s.normal = 1 THEN '正常参保（' || {_case("s.insutype", INSUTYPE_NAMES)}
+          || '，参保地 ' || s.admdvs || '）'
+     ELSE coalesce('自 ' || CAST(s.enddate + 1 AS VARCHAR) || ' 起', '')
+          || CASE WHEN s.stas = '1' THEN '参保关系结束（断保）'
+                  ELSE {_case("s.stas", ENROLLMENT_STATUS)} END
+          || '（' || {_case("s.insutype", INSUTYPE_NAMES)} || '，参保地 ' || s.admdvs
+          || coalesce('；原因：' || {_case("s.reason", REFUND_REASONS)}, '') || '）'
+END"""
+_SEX_SQL: Final = {column: _case(column, _SEX_NAMES) for column in ("c.gend", "c.id_sex")}
+#: What contradicts the ID or the registry (NULL when nothing does), row ``c``, summary ``s``.
+_PROBLEMS: Final = {
+    "birth": """CASE WHEN c.brdy IS NOT NULL AND c.brdy <> c.id_birth THEN
+      CASE WHEN c.id_birth < c.brdy AND c.brdy > DATE '{as_of}' - INTERVAL 1 YEAR
+           THEN '疑为新生儿使用父母的身份证号码：名单出生日期 ' || CAST(c.brdy AS VARCHAR)
+                || '，号码中的出生日期 ' || CAST(c.id_birth AS VARCHAR)
+           ELSE '出生日期与身份证号码不符：名单为 ' || CAST(c.brdy AS VARCHAR)
+                || '，号码中为 ' || CAST(c.id_birth AS VARCHAR) END END""",
+    "sex": f"""CASE WHEN c.gend IS NOT NULL AND c.id_sex IS NOT NULL AND c.gend <> c.id_sex
+      THEN '性别与身份证号码不符：名单为' || {_SEX_SQL["c.gend"]} || '，号码中为'
+           || {_SEX_SQL["c.id_sex"]} END""",
+    # names that differ as written are compared folded (張偉 = 张伟): ``folded_alike``
+    "name": """CASE WHEN s.pkey IS NOT NULL AND s.psn_name <> c.psn_name
+      AND c.row NOT IN (SELECT row FROM folded_alike)
+      THEN '姓名不一致：名单为“' || c.psn_name || '”，登记为“' || s.psn_name || '”' END""",
+}
+_WITH_ID: Final = f"""
+SELECT row, certno,
+       CASE WHEN coalesce(birth, sex, name) IS NOT NULL THEN 'disagrees'
+            WHEN normal = 1 THEN 'enrolled' ELSE 'not_enrolled' END AS status,
+       psn_no, concat_ws('；', birth, sex, name, state) AS details
+FROM (SELECT c.row, c.certno18 AS certno, s.psn_no, s.normal, {_STATE} AS state,
+             {_PROBLEMS["birth"]} AS birth, {_PROBLEMS["sex"]} AS sex,
+             {_PROBLEMS["name"]} AS name
+      FROM checked c LEFT JOIN by_id s ON s.key = c.row
+      WHERE c.certno18 IS NOT NULL) x
+ORDER BY row"""
+
+
 def _report(
     checked: pa.Table,
-    by_id: list[dict[str, Any]],
+    by_id: pa.Table,
     by_name: dict[int, list[dict[str, Any]]],
     day: datetime.date,
 ) -> MatchReport:
-    found = {summary["key"]: summary for summary in by_id}
-    return MatchReport(
-        tuple(
-            _without_id(row, by_name.get(row["row"], []), day)
-            if row["certno18"] is None
-            else _with_id(row, found.get(row["row"]), day)
-            for row in _rows(checked)
+    """Rows with an ID are assembled in one DuckDB query (set-based); the few without one,
+    and their candidates, here."""
+    con = _duckdb()
+    try:
+        con.register("checked", checked)
+        con.register("by_id", by_id)
+        differ = con.execute(
+            "SELECT c.row, c.psn_name, s.psn_name FROM checked c JOIN by_id s ON s.key = c.row "
+            "WHERE s.psn_name <> c.psn_name"
+        ).fetchall()
+        alike = [row for row, given, held in differ if fold(given) == fold(held)]
+        con.register("folded_alike", pa.table({"row": pa.array(alike, pa.int64())}))
+        with_id = con.sql(_WITH_ID.replace("{as_of}", day.isoformat())).to_arrow_table()
+        named = [c for candidates in by_name.values() for c in candidates]
+        states = _states(con, named)
+    finally:
+        con.close()
+    columns = with_id.to_pydict()
+    rows = [
+        MatchRow(*values)
+        for values in zip(
+            columns["row"], columns["certno"], columns["status"], columns["psn_no"],
+            columns["details"], strict=True,
         )
-    )
+    ]  # fmt: skip
+    unlinked = checked.filter(pc.is_null(checked["certno18"]))
+    rows += [_without_id(row, by_name.get(row["row"], []), states) for row in _rows(unlinked)]
+    return MatchReport(tuple(sorted(rows, key=lambda r: r.row)))
 
 
-def _with_id(row: dict[str, Any], found: dict[str, Any] | None, day: datetime.date) -> MatchRow:
-    certno = row["certno18"]
-    problems = []
-    if row["brdy"] is not None and row["brdy"] != row["id_birth"]:
-        if row["id_birth"] < row["brdy"] and _age(row["brdy"], day) < 1:
-            problems.append(
-                f"疑为新生儿使用父母的身份证号码：名单出生日期 {row['brdy'].isoformat()}，"
-                f"号码中的出生日期 {row['id_birth'].isoformat()}"
-            )
-        else:
-            problems.append(
-                f"出生日期与身份证号码不符：名单为 {row['brdy'].isoformat()}，"
-                f"号码中为 {row['id_birth'].isoformat()}"
-            )
-    if row["gend"] is not None and row["id_sex"] is not None and row["gend"] != row["id_sex"]:
-        problems.append(
-            f"性别与身份证号码不符：名单为{_SEX_NAMES[row['gend']]}，"
-            f"号码中为{_SEX_NAMES[row['id_sex']]}"
-        )
-    if (
-        found is not None
-        and found["psn_name"] != row["psn_name"]
-        and fold(found["psn_name"] or "") != fold(row["psn_name"])
-    ):
-        problems.append(f"姓名不一致：名单为“{row['psn_name']}”，登记为“{found['psn_name']}”")
-    psn_no = found["psn_no"] if found else None
-    state = _enrollment(found)
-    if problems:
-        return MatchRow(row["row"], certno, "disagrees", psn_no, "；".join([*problems, state]))
-    status: Status = "enrolled" if found is not None and found["normal"] == 1 else "not_enrolled"
-    return MatchRow(row["row"], certno, status, psn_no, state)
+def _states(con: duckdb.DuckDBPyConnection, summaries: list[dict[str, Any]]) -> dict[str, str]:
+    """Person key → the registry's word on them (:data:`_STATE`), for these summaries."""
+    if not summaries:
+        return {}
+    con.register("s", pa.Table.from_pylist(summaries))
+    return dict(con.execute(f"SELECT s.pkey, {_STATE} FROM s").fetchall())
 
 
-def _without_id(row: dict[str, Any], found: list[dict[str, Any]], day: datetime.date) -> MatchRow:
+def _without_id(
+    row: dict[str, Any], found: list[dict[str, Any]], states: dict[str, str]
+) -> MatchRow:
     given = row["certno"] or None
     reason = (row["id_reason"] or "empty: 号码为空").split(": ", 1)[-1]
     why = f"证件号码无效（{reason}）" if given else "名单无证件号码"
@@ -828,31 +872,8 @@ def _without_id(row: dict[str, Any], found: list[dict[str, Any]], day: datetime.
     person = found[0]
     return MatchRow(
         row["row"], person["certno"], "matched_by_name", person["psn_no"],
-        f"{why}；按姓名和出生日期找到：{person['psn_name']}；{_enrollment(person)}",
+        f"{why}；按姓名和出生日期找到：{person['psn_name']}；{states[person['pkey']]}",
     )  # fmt: skip
-
-
-def _enrollment(found: dict[str, Any] | None) -> str:
-    """The registry's word on the person as of the day, in Chinese."""
-    if found is None:
-        return "登记库中无此证件号码"
-    if found["stas"] is None:
-        return "登记库中有此人，但无已开始的参保关系"
-    scheme = INSUTYPE_NAMES.get(found["insutype"], found["insutype"])
-    where = f"{scheme}，参保地 {found['admdvs']}"
-    if found["normal"] == 1:
-        return f"正常参保（{where}）"
-    ended = found["enddate"]
-    when = f"自 {(ended + datetime.timedelta(days=1)).isoformat()} 起" if ended else ""
-    state = ENROLLMENT_STATUS.get(found["stas"], found["stas"])
-    if found["stas"] == "1":
-        state = "参保关系结束（断保）"
-    why = REFUND_REASONS.get(found["reason"] or "", found["reason"])
-    return f"{when}{state}（{where}" + (f"；原因：{why}）" if why else "）")
-
-
-def _age(birth: datetime.date, day: datetime.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 def _mask(certno: str | None) -> str:
