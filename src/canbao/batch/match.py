@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -57,7 +58,8 @@ from sqlalchemy import select
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import ready
-from canbao.adapters.sheets import Table, read_table
+from canbao.adapters.registration_form import COLUMNS as FORM_COLUMNS
+from canbao.adapters.sheets import read_table
 from canbao.batch import records as rec
 from canbao.batch.names import fold, prepare
 from canbao.certno import check_certno
@@ -89,29 +91,15 @@ STATUSES: Final[tuple[Status, ...]] = (
     "enrolled", "not_enrolled", "disagrees", "invalid_id", "matched_by_name", "ambiguous",
 )  # fmt: skip
 
-#: Accepted header texts → canonical field names (the national names where there is one).
+#: Accepted header texts → canonical field names: the 登记表's for the person (姓名, 身份证号码 or
+#: 公民身份号码, 性别, 出生日期, 户籍地址 …, or the national names), its 参保属地 as the row's
+#: region, and the rosters' own 所属区县 and 学校.
 ROSTER_COLUMNS: Final[dict[str, str]] = {
-    "序号": "seq",
-    "姓名": "psn_name",
-    "psn_name": "psn_name",
-    "身份证号码": "certno",
-    "公民身份号码": "certno",
-    "身份证号": "certno",
-    "证件号码": "certno",
-    "certno": "certno",
-    "性别": "gend",
-    "gend": "gend",
-    "出生日期": "brdy",
-    "brdy": "brdy",
-    "户籍地址": "hukou_address",
-    "所属区县": "region",
-    "区县": "region",
-    "参保属地": "region",
-    "insuplc_admdvs": "region",
-    "学校": "school",
-    "学校名称": "school",
-    "联系电话": "tel",
-}
+    text: "region" if field == "insuplc_admdvs" else field
+    for text, field in FORM_COLUMNS.items()
+    if field in ("seq", "psn_name", "certno", "gend", "brdy", "tel", "hukou_address",
+                 "insuplc_admdvs")
+} | {"所属区县": "region", "区县": "region", "学校": "school", "学校名称": "school"}  # fmt: skip
 REQUIRED: Final = ("psn_name", "certno")
 
 #: Scheme names for the details (SPEC section 2).
@@ -210,10 +198,6 @@ def read_roster(path: Path) -> pa.Table:
         reason = getattr(error, "reason", None)
         raise MatchError(f"{path.name}：{reason or error}") from error
     return pa.Table.from_pylist([_raw(row.number, row.cells) for row in table.rows], _RAW_SCHEMA)
-
-
-def roster_title(table: Table) -> str | None:
-    return table.titles[0] if table.titles else None
 
 
 def _raw(number: int, cells: dict[str, str]) -> dict[str, Any]:
@@ -986,12 +970,20 @@ def bench(
     engine: Engine = "duckdb",
     *,
     linkage_rows: int | None = None,
-    folder: Path,
+    folder: Path | None = None,
     cores: int | None = None,
 ) -> MatchBench:
     """Time matching a synthetic roster of ``roster_rows`` (with IDs) and of ``linkage_rows``
     (default 1% of the roster, at least 10, without IDs) against ``records`` records, beside
-    a bare DuckDB hash join of the same roster on certno; files are written to ``folder``."""
+    a bare DuckDB hash join of the same roster on certno. The files are written to ``folder``
+    (default: a temporary folder, removed afterwards). The roster is read from Parquet, not
+    through ``read_table``: this measures matching, not reading a spreadsheet."""
+    if folder is None:
+        with tempfile.TemporaryDirectory(prefix="canbao-match-") as temporary:
+            return bench(
+                roster_rows, records, engine, linkage_rows=linkage_rows,
+                folder=Path(temporary), cores=cores,
+            )  # fmt: skip
     linkage = linkage_rows if linkage_rows is not None else max(10, roster_rows // 100)
     records_path, roster_path, link_path = _synthetic(folder, roster_rows, records, linkage)
     con = _duckdb()
