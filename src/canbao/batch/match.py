@@ -45,7 +45,7 @@ import re
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -297,7 +297,7 @@ class _Backend(Protocol):
     def view(self, name: str, sql: str) -> None: ...
     def query(self, sql: str) -> pa.Table: ...
     def load_records(self, path: Path) -> None: ...
-    def linker_input(self, api: Any, table: pa.Table) -> Any: ...
+    def linker_input(self, api: Any, name: str) -> Any: ...
     def splink_api(self) -> Any: ...
 
 
@@ -331,8 +331,8 @@ class _DuckDB:
 
         return DuckDBAPI(self.con)
 
-    def linker_input(self, api: Any, table: pa.Table) -> Any:
-        return api.register(table)
+    def linker_input(self, api: Any, name: str) -> Any:
+        return api.register(name, table_name=f"splink_{name}")
 
     def close(self) -> None:
         self.con.close()
@@ -341,6 +341,7 @@ class _DuckDB:
 class _Spark:
     def __init__(self, spark: SparkSession) -> None:
         self.spark = spark
+        self.cached: list[Any] = []
 
     def load(self, name: str, table: pa.Table) -> None:
         frame = self.spark.createDataFrame(table) if table.num_rows else self._empty(table)
@@ -352,7 +353,9 @@ class _Spark:
         return self.spark.createDataFrame([], from_arrow_schema(table.schema))
 
     def view(self, name: str, sql: str) -> None:
-        self.spark.sql(sql).cache().createOrReplaceTempView(name)
+        frame = self.spark.sql(sql).cache()
+        self.cached.append(frame)
+        frame.createOrReplaceTempView(name)
 
     def query(self, sql: str) -> pa.Table:
         return self.spark.sql(sql).toArrow()
@@ -379,9 +382,8 @@ class _Spark:
             num_partitions_on_repartition=2,
         )
 
-    def linker_input(self, api: Any, table: pa.Table) -> Any:
-        frame = self.spark.createDataFrame(table) if table.num_rows else self._empty(table)
-        return api.register(frame)
+    def linker_input(self, api: Any, name: str) -> Any:
+        return api.register(self.spark.table(name))
 
     def close(self) -> None:
         for name in (
@@ -392,8 +394,15 @@ class _Spark:
             "roster_ids",
             "births",
             "linked",
+            "link_rows",
+            "candidates",
+            "names",
+            "link_left",
+            "link_right",
         ):
             self.spark.catalog.dropTempView(name)
+        for frame in self.cached:
+            frame.unpersist()
 
 
 @contextmanager
@@ -539,17 +548,14 @@ _CANDIDATES: Final = (
     "SELECT p.pkey, p.psn_no, p.certno, p.psn_name, p.gend, p.brdy, p.region FROM persons p "
     "JOIN (SELECT DISTINCT brdy FROM births) b ON b.brdy = p.brdy"
 )
-_LINK_SCHEMA: Final = pa.schema(
-    [
-        ("unique_id", pa.string()),
-        ("name_folded", pa.string()),
-        ("pinyin", pa.string()),
-        ("name_key", pa.string()),
-        ("surname", pa.string()),
-        ("gend", pa.string()),
-        ("brdy", pa.string()),
-        ("region", pa.string()),
-    ]
+#: One side of the linkage, built in the engine from ``source`` and the prepared ``names``.
+_LINK_SIDE: Final = """
+SELECT concat('{prefix}', CAST(s.{key} AS STRING)) AS unique_id, n.folded AS name_folded,
+       n.pinyin, n.name_key, n.surname, CASE WHEN s.gend IN ('1', '2') THEN s.gend END AS gend,
+       CAST(s.brdy AS STRING) AS brdy, s.region
+FROM ({source}) s JOIN names n ON n.psn_name = s.psn_name"""
+_NAMES: Final = pa.schema(
+    [(field, pa.string()) for field in ("psn_name", "folded", "pinyin", "name_key", "surname")]
 )
 
 
@@ -600,6 +606,7 @@ def match_roster(
         else:
             raise ValueError("match_roster needs database_url or records")
         by_id = backend.query(_SUMMARY.format(wanted=_BY_ID, as_of=day.isoformat()))
+        backend.load("link_rows", unlinked.select(["row", "psn_name", "gend", "brdy", "region"]))
         by_name = _linkage(backend, _rows(unlinked), day)
     return _report(checked, by_id, by_name, day)
 
@@ -631,16 +638,21 @@ def _rows(table: pa.Table) -> list[dict[str, Any]]:
 def _linkage(
     backend: _DuckDB | _Spark, rows: list[dict[str, Any]], day: datetime.date
 ) -> dict[int, list[dict[str, Any]]]:
-    """Rows without a valid ID but with a name and birth date (``births`` holds their dates)
-    → their candidates at or over the threshold, each with its relation summary."""
+    """Rows without a valid ID but with a name and birth date (``link_rows``; ``births`` holds
+    their dates) → their candidates at or over the threshold, each with its relation summary.
+    Names are prepared once per distinct name; the linkage tables are built in the engine."""
     if not rows:
         return {}
-    candidates = _rows(backend.query(_CANDIDATES))
-    if not candidates:
+    backend.view("candidates", _CANDIDATES)
+    distinct = backend.query(
+        "SELECT DISTINCT psn_name FROM candidates UNION SELECT psn_name FROM link_rows"
+    )
+    backend.load("names", _names(distinct.column("psn_name").to_pylist()))
+    backend.view("link_left", _LINK_SIDE.format(prefix="r:", key="row", source="link_rows"))
+    backend.view("link_right", _LINK_SIDE.format(prefix="p:", key="pkey", source="candidates"))
+    if backend.query("SELECT count(*) AS n FROM link_right").column("n")[0].as_py() == 0:
         return {}
-    left = _link_table([(f"r:{r['row']}", r) for r in rows])
-    right = _link_table([(f"p:{c['pkey']}", c) for c in candidates])
-    pairs = _predict(backend, left, right)
+    pairs = _predict(backend)
     if not pairs:
         return {}
     linked = pa.table(
@@ -658,19 +670,19 @@ def _linkage(
     return found
 
 
-def _link_table(rows: Sequence[tuple[str, dict[str, Any]]]) -> pa.Table:
-    data: dict[str, list[Any]] = {field.name: [] for field in _LINK_SCHEMA}
-    for unique_id, row in rows:
-        name = prepare(row["psn_name"] or "")
-        data["unique_id"].append(unique_id)
-        data["name_folded"].append(name.folded or None)
-        data["pinyin"].append(name.pinyin or None)
-        data["name_key"].append(name.name_key or None)
-        data["surname"].append(name.surname or None)
-        data["gend"].append(row["gend"] if row["gend"] in _SEX_NAMES else None)
-        data["brdy"].append(row["brdy"].isoformat() if row["brdy"] else None)
-        data["region"].append(row["region"] or None)
-    return pa.table(data, _LINK_SCHEMA)
+def _names(names: Iterable[str | None]) -> pa.Table:
+    """Each distinct name with its folded hanzi, pinyin and keys (None where empty)."""
+    data: dict[str, list[str | None]] = {field: [] for field in _NAMES.names}
+    for name in names:
+        if name is None:
+            continue
+        prepared = prepare(name)
+        data["psn_name"].append(name)
+        data["folded"].append(prepared.folded or None)
+        data["pinyin"].append(prepared.pinyin or None)
+        data["name_key"].append(prepared.name_key or None)
+        data["surname"].append(prepared.surname or None)
+    return pa.table(data, _NAMES)
 
 
 def _settings() -> Any:
@@ -714,13 +726,13 @@ def _settings() -> Any:
     )
 
 
-def _predict(backend: _DuckDB | _Spark, left: pa.Table, right: pa.Table) -> list[tuple[int, str]]:
+def _predict(backend: _DuckDB | _Spark) -> list[tuple[int, str]]:
     """(roster row, person key) of every pair at or over the threshold, sorted."""
     from splink import Linker
 
     api = backend.splink_api()
     linker = Linker(
-        [backend.linker_input(api, left), backend.linker_input(api, right)],
+        [backend.linker_input(api, "link_left"), backend.linker_input(api, "link_right")],
         _settings(),
         log_level=None,
     )
