@@ -59,7 +59,7 @@ from sqlalchemy import select
 from canbao.adapters import tables as t
 from canbao.adapters.database import ready
 from canbao.adapters.registration_form import COLUMNS as FORM_COLUMNS
-from canbao.adapters.sheets import read_table
+from canbao.adapters.sheets import SheetError, read_table
 from canbao.batch import records as rec
 from canbao.batch.names import fold, prepare
 from canbao.certno import check_certno
@@ -194,9 +194,8 @@ def read_roster(path: Path) -> pa.Table:
     """The roster's rows as an Arrow table (``row, psn_name, certno, gend, brdy, region``)."""
     try:
         table = read_table(path, ROSTER_COLUMNS, REQUIRED)
-    except Exception as error:  # SheetError and nothing else; its reason says what to fix
-        reason = getattr(error, "reason", None)
-        raise MatchError(f"{path.name}：{reason or error}") from error
+    except SheetError as error:
+        raise MatchError(f"{path.name}：{error.reason}") from error
     return pa.Table.from_pylist([_raw(row.number, row.cells) for row in table.rows], _RAW_SCHEMA)
 
 
@@ -607,7 +606,7 @@ def match_roster(
             raise ValueError("match_roster needs database_url or records")
         by_id = backend.query(_SUMMARY.format(wanted=_BY_ID, as_of=day.isoformat()))
         backend.load("link_rows", unlinked.select(["row", "psn_name", "gend", "brdy", "region"]))
-        by_name = _linkage(backend, _rows(unlinked), day)
+        by_name = _linkage(backend, day) if unlinked.num_rows else {}
     return _report(checked, by_id, by_name, day)
 
 
@@ -635,14 +634,10 @@ def _rows(table: pa.Table) -> list[dict[str, Any]]:
     ]
 
 
-def _linkage(
-    backend: _DuckDB | _Spark, rows: list[dict[str, Any]], day: datetime.date
-) -> dict[int, list[dict[str, Any]]]:
+def _linkage(backend: _DuckDB | _Spark, day: datetime.date) -> dict[int, list[dict[str, Any]]]:
     """Rows without a valid ID but with a name and birth date (``link_rows``; ``births`` holds
     their dates) → their candidates at or over the threshold, each with its relation summary.
     Names are prepared once per distinct name; the linkage tables are built in the engine."""
-    if not rows:
-        return {}
     backend.view("candidates", _CANDIDATES)
     distinct = backend.query(
         "SELECT DISTINCT psn_name FROM candidates UNION SELECT psn_name FROM link_rows"
