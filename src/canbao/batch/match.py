@@ -49,7 +49,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
@@ -289,15 +289,6 @@ def _duckdb() -> duckdb.DuckDBPyConnection:
 
 
 # --- the engines -------------------------------------------------------------------------------
-
-
-class _Backend(Protocol):
-    def load(self, name: str, table: pa.Table) -> None: ...
-    def view(self, name: str, sql: str) -> None: ...
-    def query(self, sql: str) -> pa.Table: ...
-    def load_records(self, path: Path) -> None: ...
-    def linker_input(self, api: Any, name: str) -> Any: ...
-    def splink_api(self) -> Any: ...
 
 
 class _DuckDB:
