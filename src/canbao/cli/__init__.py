@@ -23,6 +23,7 @@ from canbao.cli import (
     hardship,
     idcheck,
     imports,
+    match,
     policy,
     refunds,
     registry,
@@ -80,6 +81,7 @@ app.add_typer(duplicates.app, name="duplicates")
 app.command("demo", epilog=demo.EPILOG)(demo.demo)
 app.command("serve", epilog=serve.EPILOG)(serve.serve)
 app.add_typer(users.app, name="user")
+app.command("match", epilog=match.EPILOG)(match.match)
 
 
 def main(argv: list[str] | None = None) -> int:
