@@ -30,6 +30,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Date,
+    Index,
     Integer,
     MetaData,
     Select,
@@ -162,6 +163,7 @@ _IDENTITY = Table(
     Column("bit", Integer, nullable=False),
     Column("begin", Date, nullable=False),
     Column("end", Date, nullable=True),
+    Index("assess_identity_psn_no", "psn_no"),
     prefixes=["TEMPORARY"],
 )
 #: One row per decided combination: what every enrollee sharing it is assessed.
@@ -280,8 +282,8 @@ def _stage(connection: Connection, policy: Policy, regions: list[str], year: int
     columns = ["rlts_id", "psn_no", "region", "day"]
     normal = (
         select(e.c.rlts_id, e.c.psn_no, e.c.insuplc_admdvs, literal(first_day, Date))
-        .select_from(_as_of_join(first_day))
-        .where(_to_assess(regions, year))
+        .select_from(e.join(t.enrollment_version))
+        .where(_valid_on(first_day), _to_assess(regions, year))
     )
     connection.execute(insert(en).from_select(columns, normal))
     registered = _registered(regions, year).subquery()
@@ -307,6 +309,7 @@ def _stage(connection: Connection, policy: Policy, regions: list[str], year: int
                 ),
             )
         )
+    _analyze(connection, en)
     confirmed = confirmed_identities().subquery()
     connection.execute(
         insert(_IDENTITY).from_select(
@@ -325,6 +328,7 @@ def _stage(connection: Connection, policy: Policy, regions: list[str], year: int
         )
     )
     i, pv = _IDENTITY, t.person_version
+    _analyze(connection, i)
     held = (
         select(func.coalesce(func.sum(distinct(i.c.bit)), 0))
         .where(
@@ -345,30 +349,31 @@ def _stage(connection: Connection, policy: Policy, regions: list[str], year: int
         .scalar_subquery()
     )
     connection.execute(update(en).where(en.c.identities > 0).values(hukou=func.coalesce(hukou, "")))
-    if connection.dialect.name == "postgresql":  # temporary tables are never auto-analysed
-        connection.exec_driver_sql(f"ANALYZE {en.name}")
 
 
 def _registered(regions: list[str], year: int) -> Select[Any]:
     """Relations registered during the year (their first version valid after its first day),
     normal then, with the day; whether they are for the year is the policy's to say."""
-    e, v = t.enrollment, t.enrollment_version
-    versions = v.alias("versions")
-    first = (
-        select(versions.c.id)
-        .where(versions.c.rlts_id == e.c.rlts_id)
-        .order_by(versions.c.valid_from, versions.c.id)
-        .limit(1)
-        .correlate(e)
-        .scalar_subquery()
+    e, v, other = t.enrollment, t.enrollment_version, _OTHER_VERSION
+    earlier = (
+        select(other.c.id)
+        .where(
+            other.c.rlts_id == v.c.rlts_id,
+            or_(
+                other.c.valid_from < v.c.valid_from,
+                and_(other.c.valid_from == v.c.valid_from, other.c.id < v.c.id),
+            ),
+        )
+        .exists()
     )
     return (
         select(e.c.rlts_id, e.c.psn_no, e.c.insuplc_admdvs, v.c.valid_from)
-        .select_from(e.join(v, and_(v.c.rlts_id == e.c.rlts_id, v.c.id == first)))
+        .select_from(e.join(v, v.c.rlts_id == e.c.rlts_id))
         .where(
             _to_assess(regions, year),
             v.c.valid_from > date(year, 1, 1),
             v.c.valid_from <= date(year, 12, 31),
+            ~earlier,
         )
     )
 
@@ -458,6 +463,13 @@ def _same_combination(table: Table) -> Any:
     )
 
 
+def _analyze(connection: Connection, table: Table) -> None:
+    """The planner's statistics of a scratch table (PostgreSQL never analyses temporary tables
+    itself, and guesses badly without them)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"ANALYZE {table.name}")
+
+
 def _drop_scratch(connection: Connection) -> None:
     _SCRATCH.drop_all(connection, checkfirst=True)
 
@@ -479,19 +491,26 @@ def _already_assessed(connection: Connection, regions: list[str], year: int) -> 
     )
 
 
-def _as_of_join(day: date) -> Any:
-    """Each relation joined with its version valid on ``day``."""
-    e, v = t.enrollment, t.enrollment_version
-    versions = v.alias("versions")
-    as_of = (
-        select(versions.c.id)
-        .where(versions.c.rlts_id == e.c.rlts_id, versions.c.valid_from <= day)
-        .order_by(versions.c.valid_from.desc(), versions.c.id.desc())
-        .limit(1)
-        .correlate(e)
-        .scalar_subquery()
+_OTHER_VERSION = t.enrollment_version.alias("other_version")
+
+
+def _valid_on(day: date) -> Any:
+    """The enrollment version is the one valid on ``day``: the latest begun by then. (NOT
+    EXISTS rather than a correlated LIMIT 1: the databases run it as one anti-join.)"""
+    v, other = t.enrollment_version, _OTHER_VERSION
+    later = (
+        select(other.c.id)
+        .where(
+            other.c.rlts_id == v.c.rlts_id,
+            other.c.valid_from <= day,
+            or_(
+                other.c.valid_from > v.c.valid_from,
+                and_(other.c.valid_from == v.c.valid_from, other.c.id > v.c.id),
+            ),
+        )
+        .exists()
     )
-    return e.join(v, and_(v.c.rlts_id == e.c.rlts_id, v.c.id == as_of))
+    return and_(v.c.valid_from <= day, ~later)
 
 
 def _to_assess(regions: list[str], year: int) -> Any:
