@@ -3,10 +3,13 @@ accounts households pay from (K3).
 
 - ``assess``: every active resident enrollee of a region is assessed for the year at the
   year's standard (K2: those who did not change or stop by the deadline are assessed
-  automatically). Set-based: the enrollees are read with one query per kind of enrollee, the
-  engine decides once per distinct (region, identities, hukou) combination, and the rows are
-  written in batches of precomputed values — no per-person decision, no per-person query.
-  One change_log row for the run holds the distinct decisions.
+  automatically). Set-based: the enrollees are staged in a temporary table with their
+  combination (region, confirmed hardship identities, hukou), the engine decides once per
+  distinct combination, the decisions go to temporary tables, and one INSERT … SELECT writes
+  the assessments, one more their funding lines — no per-person decision, query or row in
+  Python. Only identities a second clerk confirmed count (maker-checker,
+  ``hardship.confirmed_identities``). One change_log row for the run holds the distinct
+  decisions.
 - ``export_batch``: the 应征数据 file (SPEC section 7) of the assessments not sent yet and of
   those whose last feedback asks for a resend; one ``tax_batch`` and its members.
 - ``import_feedback``: each feedback line becomes a payment event — paid, resend (not the
@@ -38,6 +41,7 @@ from sqlalchemy import (
     Table,
     and_,
     case,
+    delete,
     distinct,
     func,
     insert,
@@ -147,7 +151,7 @@ _ENROLLEE = Table(
     Column("hukou", Region, nullable=False, server_default=""),
     prefixes=["TEMPORARY"],
 )
-#: The registration days of those registered during the year that are for the year.
+#: The registration days during the year that are for another year (the policy says which).
 _DAY = Table(
     "assess_day",
     _SCRATCH,
@@ -286,27 +290,22 @@ def _stage(connection: Connection, policy: Policy, regions: list[str], year: int
         .where(_valid_on(first_day), _to_assess(regions, year))
     )
     connection.execute(insert(en).from_select(columns, normal))
-    registered = _registered(regions, year).subquery()
-    registration_days = connection.execute(
-        select(registered.c.insuplc_admdvs, registered.c.valid_from).distinct()
-    ).all()
-    for_year = [
+    connection.execute(insert(en).from_select(columns, _registered(regions, year)))
+    later = en.c.day > first_day
+    registration_days = connection.execute(select(en.c.region, en.c.day).where(later).distinct())
+    not_for_year = [
         {"region": region, "day": when}
         for region, when in registration_days
-        if enrollment_year(policy, region, when) == year
+        if enrollment_year(policy, region, when) != year
     ]
-    if for_year:
-        connection.execute(insert(day), for_year)
+    if not_for_year:
+        connection.execute(insert(day), not_for_year)
         connection.execute(
-            insert(en).from_select(
-                columns,
-                select(registered).join(
-                    day,
-                    and_(
-                        day.c.region == registered.c.insuplc_admdvs,
-                        day.c.day == registered.c.valid_from,
-                    ),
-                ),
+            delete(en).where(
+                later,
+                select(day.c.day)
+                .where(day.c.region == en.c.region, day.c.day == en.c.day)
+                .exists(),
             )
         )
     _analyze(connection, en)
