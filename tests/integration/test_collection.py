@@ -397,9 +397,57 @@ GUIYANG_DIBAO = [
 ]
 
 
-def test_an_unconfirmed_list_changes_no_assessment(june_list: str, tmp_path: Path) -> None:
-    """Only confirmed identities count (maker-checker): the new dibao is assessed at the full
-    standard and declared normally; the unconfirmed 减员 does not end the confirmed tekun."""
+NEW_DIBAO = certno(NANMING, 5)
+FULL = (2022, D("320.00"), D("0.00"), D("320.00"), None, "normal", [])
+TEKUN = (
+    2022,
+    D("320.00"),
+    D("320.00"),
+    D("0.00"),
+    "tekun",
+    "zero",
+    [("medical_assistance_fund", D("320.00"))],
+)
+DIBAO = (2022, D("320.00"), D("320.00"), D("0.00"), "dibao", "zero", GUIYANG_DIBAO)
+
+
+@pytest.mark.parametrize(
+    ("confirmed", "lines", "new_dibao", "tekun", "in_file"),
+    [
+        # Not confirmed: the new dibao pays the full standard, declared normally; the 减员 does
+        # not end the confirmed tekun yet.
+        (
+            False,
+            3 + 1 + 1,
+            FULL,
+            TEKUN,
+            [("320.00", "正常申报", ""), ("0.00", "零申报", "特困人员")],
+        ),
+        # Confirmed by a second clerk: the new dibao is fully subsidized (zero declaration, three
+        # funding lines), and the tekun ended in June pays the full standard.
+        (
+            True,
+            3 + 3 + 1,
+            DIBAO,
+            FULL,
+            [("0.00", "零申报", "最低生活保障对象"), ("320.00", "正常申报", "")],
+        ),
+    ],
+)
+def test_only_confirmed_identities_count_for_the_assessment(
+    june_list: str,
+    tmp_path: Path,
+    confirmed: bool,
+    lines: int,
+    new_dibao: tuple[Any, ...],
+    tekun: tuple[Any, ...],
+    in_file: list[tuple[str, str, str]],
+) -> None:
+    """Maker-checker: an identity counts for the assessment and its file once a second clerk
+    confirmed its list."""
+    if confirmed:
+        with unit_of_work(june_list, REVIEWER) as uow:
+            assert hardship.confirm_hardship_list(uow, "civil_affairs", "2021-06") == 2
     before = counts(june_list)
     report = assess(june_list, NANMING)
     assert (report.assessed, report.gaps) == (5, ())
@@ -407,60 +455,14 @@ def test_an_unconfirmed_list_changes_no_assessment(june_list: str, tmp_path: Pat
     assert changed(before, counts(june_list)) == {
         "change_log": 1,
         "assessment": 5,
-        "subsidy_line": 5,
+        "subsidy_line": lines,
     }
     found = assessments(june_list)
-    assert found[certno(NANMING, 5)] == (
-        2022,
-        D("320.00"),
-        D("0.00"),
-        D("320.00"),
-        None,
-        "normal",
-        [],
-    )
-    assert found[of("g_tekun")] == (
-        2022,
-        D("320.00"),
-        D("320.00"),
-        D("0.00"),
-        "tekun",
-        "zero",
-        [("medical_assistance_fund", D("320.00"))],
-    )
+    assert (found[NEW_DIBAO], found[of("g_tekun")]) == (new_dibao, tekun)
     rows = nanming_file(june_list, tmp_path)
-    assert (certno(NANMING, 5), "320.00", "正常申报", "") in rows
-    assert (of("g_tekun"), "0.00", "零申报", "特困人员") in rows
-
-
-def test_a_confirmed_list_counts_for_the_assessment(june_list: str, tmp_path: Path) -> None:
-    """Once a second clerk confirmed the June list: the new dibao gets the subsidy (zero
-    declaration) and the tekun ended in June is assessed at the full standard."""
-    with unit_of_work(june_list, REVIEWER) as uow:
-        assert hardship.confirm_hardship_list(uow, "civil_affairs", "2021-06") == 2
-    before = counts(june_list)
-    report = assess(june_list, NANMING)
-    assert (report.assessed, report.gaps) == (5, ())
-    assert report.declarations == {"normal": 2, "zero": 2, "reduced_with_identity": 1}
-    assert changed(before, counts(june_list)) == {
-        "change_log": 1,
-        "assessment": 5,
-        "subsidy_line": 3 + 3 + 1,  # 南明乙 and 南明戊: three lines; 南明丙: one
-    }
-    found = assessments(june_list)
-    assert found[certno(NANMING, 5)] == (
-        2022,
-        D("320.00"),
-        D("320.00"),
-        D("0.00"),
-        "dibao",
-        "zero",
-        GUIYANG_DIBAO,
+    assert [row for row in rows if row[0] in (NEW_DIBAO, of("g_tekun"))] == sorted(
+        [(NEW_DIBAO, *in_file[0]), (of("g_tekun"), *in_file[1])]
     )
-    assert found[of("g_tekun")] == (2022, D("320.00"), D("0.00"), D("320.00"), None, "normal", [])
-    rows = nanming_file(june_list, tmp_path)
-    assert (certno(NANMING, 5), "0.00", "零申报", "最低生活保障对象") in rows
-    assert (of("g_tekun"), "320.00", "正常申报", "") in rows
 
 
 def write_feedback(path: Path, lines: list[list[str]]) -> Path:

@@ -170,13 +170,22 @@ _IDENTITY = Table(
     Index("assess_identity_psn_no", "psn_no"),
     prefixes=["TEMPORARY"],
 )
+
+
+def _combination() -> tuple[Column[Any], ...]:
+    """The columns a decision is keyed by, as ``assess_enrollee`` has them."""
+    return (
+        Column("region", Region, nullable=False),
+        Column("identities", Integer, nullable=False),
+        Column("hukou", Region, nullable=False),
+    )
+
+
 #: One row per decided combination: what every enrollee sharing it is assessed.
 _DECISION = Table(
     "assess_decision",
     _SCRATCH,
-    Column("region", Region, nullable=False),
-    Column("identities", Integer, nullable=False),
-    Column("hukou", Region, nullable=False),
+    *_combination(),
     Column("standard", Money, nullable=False),
     Column("subsidy", Money, nullable=False),
     Column("payable", Money, nullable=False),
@@ -188,9 +197,7 @@ _DECISION = Table(
 _FUNDING = Table(
     "assess_funding",
     _SCRATCH,
-    Column("region", Region, nullable=False),
-    Column("identities", Integer, nullable=False),
-    Column("hukou", Region, nullable=False),
+    *_combination(),
     Column("line", Integer, nullable=False),
     Column("source", String(40), nullable=False),
     Column("amount", Money, nullable=True),
