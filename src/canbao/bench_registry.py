@@ -9,7 +9,8 @@ Everything runs on a private PostgreSQL server started for the run
   file read by the sheets adapter without checks and its rows bulk inserted into the same
   tables (one change a batch).
 * **yearly assessment** — ``canbao.services.collection.assess`` over the demo population of
-  ``persons`` persons (``canbao demo``'s rows); baseline: one bare INSERT … SELECT of an
+  ``persons`` persons (``canbao demo``'s rows, its hardship identities confirmed by a second
+  clerk); baseline: one bare INSERT … SELECT of an
   assessment row per normal resident relation (amounts not computed), rolled back.
 * **person show** — ``find_person`` and ``status`` (what ``canbao person show`` runs after
   start-up) for ``LOOKUPS`` random persons of that population, p50 and p99; baseline: the
@@ -36,10 +37,21 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, bindparam, func, insert, literal, select, text
+from sqlalchemy import (
+    Engine,
+    String,
+    Table,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+)
 
 from canbao.adapters import tables as t
-from canbao.adapters.database import Actor, ready, unit_of_work
+from canbao.adapters.database import Actor, UnitOfWork, ready, unit_of_work
 from canbao.bench import ROOT, machine, write
 from canbao.certno import check_character
 
@@ -47,6 +59,7 @@ BEGIN, END = "<!-- bench registry: begin -->", "<!-- bench registry: end -->"
 LOOKUPS = 2_000
 SEED = 6
 REGION, YEAR = "440783", 2022
+REVIEWER = "bench-reviewer"
 #: Kaiping, Meizhou (its counties), Guiyang (its districts) and Gui'an.
 JURISDICTIONS = ("440783", "441400", "520100", "520190")
 HEADERS = (
@@ -232,8 +245,25 @@ def populate(url: str, persons: int, progress: Callable[[int], None] | None = No
     with unit_of_work(url, Actor(demo.ACTOR)) as uow:
         uow.connection.execute(text("SET LOCAL session_replication_role = replica"))
         demo.load(uow, persons, progress)
+    with unit_of_work(url, Actor(REVIEWER)) as uow:
+        confirm_identities(uow)
     with ready(url).connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+
+
+def confirm_identities(uow: UnitOfWork) -> None:
+    """A second clerk confirms every hardship identity of the population (maker-checker: the
+    assessment counts confirmed ones only), in one change."""
+    from canbao.services.hardship import SUBJECT
+
+    h = t.hardship_identity
+    change_id = uow.record("review", reason="复核确认演示人群的困难人员名单")
+    uow.connection.execute(
+        insert(t.review).from_select(
+            ["subject", "subject_id", "confirmed", "change_id"],
+            select(literal(SUBJECT), cast(h.c.id, String), literal(True), literal(change_id)),
+        )
+    )
 
 
 def assessment_baseline(engine: Engine, year: int) -> tuple[int, float, float]:

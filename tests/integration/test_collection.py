@@ -12,19 +12,19 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from registry_helpers import counts
 from sqlalchemy import insert, select
 
 from canbao.adapters import tables as t
-from canbao.adapters.database import Actor, ready, unit_of_work
+from canbao.adapters.database import Actor, UnitOfWork, ready, unit_of_work
 from canbao.certno.check import check_character
 from canbao.domain.registry import NEW, STOP, Registration
-from canbao.services import collection, registry
+from canbao.services import collection, hardship, registry
+from registry_helpers import counts
 
 #: The workflow rules this module proves (tests/rules/test_rule_coverage.py reads it).
 COVERS = frozenset({"K1", "K2", "K3", "K4"})
 
-CLERK = Actor("clerk")
+CLERK, REVIEWER = Actor("clerk"), Actor("reviewer")
 KAIPING, NANMING = "440783", "520102"
 
 
@@ -67,26 +67,15 @@ def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
 
 @pytest.fixture
 def registry_url(database_url: str) -> str:
-    """Everyone registered for 2022; the identities as the departments' lists give them;
-    one Kaiping enrollee stopped before the deadline (K2: not assessed)."""
+    """Everyone registered for 2022; the identities as the departments' lists give them,
+    confirmed by a second clerk; one Kaiping enrollee stopped before the deadline (K2: not
+    assessed)."""
     with unit_of_work(database_url, CLERK) as uow:
         for registration, identities in PEOPLE.values():
             outcome = registry.apply(uow, registration)
             assert outcome.status == "accepted", outcome.reason
-            if identities:
-                change_id = uow.record("hardship", psn_no=outcome.psn_no)
-                for identity in identities:
-                    uow.connection.execute(
-                        insert(t.hardship_identity).values(
-                            psn_no=outcome.psn_no,
-                            identity=identity,
-                            begin=date(2021, 1, 1),
-                            end=None,
-                            department="civil_affairs",
-                            list_month="2021-01",
-                            change_id=change_id,
-                        )
-                    )
+            for identity in identities:
+                listed(uow, outcome.psn_no, identity, "2021-01", date(2021, 1, 1))
         stopped = PEOPLE["k_stopped"][0]
         outcome = registry.apply(
             uow,
@@ -100,7 +89,33 @@ def registry_url(database_url: str) -> str:
             ),
         )
         assert outcome.status == "accepted"
+    with unit_of_work(database_url, REVIEWER) as uow:
+        hardship.confirm_hardship_list(uow, "civil_affairs", "2021-01")
     return database_url
+
+
+def listed(
+    uow: UnitOfWork,
+    psn_no: str | None,
+    identity: str,
+    month: str,
+    begin: date,
+    end: date | None = None,
+) -> None:
+    """A version of an identity on the civil-affairs list of ``month`` (新增 open, 减员 with its
+    end), as the list import writes it: not confirmed yet."""
+    change_id = uow.record("hardship", psn_no=psn_no)
+    uow.connection.execute(
+        insert(t.hardship_identity).values(
+            psn_no=psn_no,
+            identity=identity,
+            begin=begin,
+            end=end,
+            department="civil_affairs",
+            list_month=month,
+            change_id=change_id,
+        )
+    )
 
 
 def assess(url: str, region: str, year: int = 2022) -> collection.AssessReport:
@@ -350,6 +365,103 @@ def test_guiyang_export_as_csv_declares_zero_and_reduced(registry_url: str, tmp_
             (of("g_tuopin"), "180.00", "减免后金额申报（资助身份标识）", "脱贫人口", batch_id),
             (of("g_tekun"), "0.00", "零申报", "特困人员", batch_id),
         ]
+    )
+
+
+@pytest.fixture
+def june_list(registry_url: str) -> str:
+    """The civil-affairs list of June 2021, not confirmed yet: 南明戊 newly dibao (新增), and
+    南明丁's tekun ended on 30 June (减员)."""
+    with unit_of_work(registry_url, CLERK) as uow:
+        outcome = registry.apply(uow, person(NANMING, 5, "南明戊"))
+        assert outcome.status == "accepted", outcome.reason
+        listed(uow, outcome.psn_no, "dibao", "2021-06", date(2021, 6, 1))
+        tekun = registry.find_person(uow.connection, "01", of("g_tekun"))
+        listed(uow, tekun, "tekun", "2021-06", date(2021, 1, 1), date(2021, 6, 30))
+    return registry_url
+
+
+def nanming_file(url: str, tmp_path: Path) -> list[tuple[str, ...]]:
+    """(certno, payable, 申报方式, identity) of each row of Nanming's assessment file."""
+    path = tmp_path / "nanming.csv"
+    assert export(url, NANMING, path) is not None
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    return sorted((r[2], r[5], r[6], r[7]) for r in rows[1:])
+
+
+GUIYANG_DIBAO = [
+    ("medical_assistance_fund", D("140.00")),
+    ("city_finance", D("72.00")),
+    ("county_finance", D("108.00")),
+]
+
+
+NEW_DIBAO = certno(NANMING, 5)
+FULL = (2022, D("320.00"), D("0.00"), D("320.00"), None, "normal", [])
+TEKUN = (
+    2022,
+    D("320.00"),
+    D("320.00"),
+    D("0.00"),
+    "tekun",
+    "zero",
+    [("medical_assistance_fund", D("320.00"))],
+)
+DIBAO = (2022, D("320.00"), D("320.00"), D("0.00"), "dibao", "zero", GUIYANG_DIBAO)
+
+
+@pytest.mark.parametrize(
+    ("confirmed", "lines", "new_dibao", "tekun", "in_file"),
+    [
+        # Not confirmed: the new dibao pays the full standard, declared normally; the 减员 does
+        # not end the confirmed tekun yet.
+        (
+            False,
+            3 + 1 + 1,
+            FULL,
+            TEKUN,
+            [("320.00", "正常申报", ""), ("0.00", "零申报", "特困人员")],
+        ),
+        # Confirmed by a second clerk: the new dibao is fully subsidized (zero declaration, three
+        # funding lines), and the tekun ended in June pays the full standard.
+        (
+            True,
+            3 + 3 + 1,
+            DIBAO,
+            FULL,
+            [("0.00", "零申报", "最低生活保障对象"), ("320.00", "正常申报", "")],
+        ),
+    ],
+)
+def test_only_confirmed_identities_count_for_the_assessment(
+    june_list: str,
+    tmp_path: Path,
+    confirmed: bool,
+    lines: int,
+    new_dibao: tuple[Any, ...],
+    tekun: tuple[Any, ...],
+    in_file: list[tuple[str, str, str]],
+) -> None:
+    """Maker-checker: an identity counts for the assessment and its file once a second clerk
+    confirmed its list."""
+    if confirmed:
+        with unit_of_work(june_list, REVIEWER) as uow:
+            assert hardship.confirm_hardship_list(uow, "civil_affairs", "2021-06") == 2
+    before = counts(june_list)
+    report = assess(june_list, NANMING)
+    assert (report.assessed, report.gaps) == (5, ())
+    assert report.declarations == {"normal": 2, "zero": 2, "reduced_with_identity": 1}
+    assert changed(before, counts(june_list)) == {
+        "change_log": 1,
+        "assessment": 5,
+        "subsidy_line": lines,
+    }
+    found = assessments(june_list)
+    assert (found[NEW_DIBAO], found[of("g_tekun")]) == (new_dibao, tekun)
+    rows = nanming_file(june_list, tmp_path)
+    assert [row for row in rows if row[0] in (NEW_DIBAO, of("g_tekun"))] == sorted(
+        [(NEW_DIBAO, *in_file[0]), (of("g_tekun"), *in_file[1])]
     )
 
 

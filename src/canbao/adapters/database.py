@@ -142,6 +142,15 @@ class UnitOfWork:
         ).scalar_one()
         return int(change_id)
 
+    def seen_keys(self, request_keys: list[str]) -> set[str]:
+        """Which of these request keys a change already carries (one query for many)."""
+        if not request_keys:
+            return set()
+        found = self.connection.execute(
+            select(change_log.c.request_key).where(change_log.c.request_key.in_(request_keys))
+        ).scalars()
+        return {str(key) for key in found}
+
     def seen(self, request_key: str) -> int | None:
         """The change already made for this request key, if any (idempotent requests)."""
         found = self.connection.execute(

@@ -3,10 +3,13 @@ accounts households pay from (K3).
 
 - ``assess``: every active resident enrollee of a region is assessed for the year at the
   year's standard (K2: those who did not change or stop by the deadline are assessed
-  automatically). Set-based: the enrollees are read with one query per kind of enrollee, the
-  engine decides once per distinct (region, identities, hukou) combination, and the rows are
-  written in batches of precomputed values — no per-person decision, no per-person query.
-  One change_log row for the run holds the distinct decisions.
+  automatically). Set-based: the enrollees are staged in a temporary table with their
+  combination (region, confirmed hardship identities, hukou), the engine decides once per
+  distinct combination, the decisions go to temporary tables, and one INSERT … SELECT writes
+  the assessments, one more their funding lines — no per-person decision, query or row in
+  Python. Only identities a second clerk confirmed count (maker-checker,
+  ``hardship.confirmed_identities``). One change_log row for the run holds the distinct
+  decisions.
 - ``export_batch``: the 应征数据 file (SPEC section 7) of the assessments not sent yet and of
   those whose last feedback asks for a resend; one ``tax_batch`` and its members.
 - ``import_feedback``: each feedback line becomes a payment event — paid, resend (not the
@@ -23,26 +26,34 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import islice
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    Column,
     Connection,
+    Date,
+    Index,
+    Integer,
+    MetaData,
     Select,
+    String,
     Table,
     and_,
+    case,
+    delete,
+    distinct,
     func,
     insert,
     literal,
-    null,
     or_,
     select,
+    update,
 )
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import UnitOfWork
-from canbao.adapters.tables import Money
+from canbao.adapters.tables import Money, Region
 from canbao.adapters.tax_files import (
     DECLARATIONS,
     PAID,
@@ -60,10 +71,10 @@ from canbao.rules.contribution import ContributionFacts
 from canbao.rules.decide import decide_facts
 from canbao.rules.outcome import Outcome
 from canbao.rules.registration import enrollment_year
+from canbao.services.hardship import confirmed_identities
 from canbao.services.registry import NORMAL, RESIDENT, find_person, new_id
 
 KIND = "collection"
-BATCH_SIZE = 5000
 #: 征收方式 clct_way (SPEC section 2): 02 税务征收.
 TAX_COLLECTION = "02"
 RESEND, ABANDONED, FAILED = "resend", "abandoned", "failed"
@@ -122,6 +133,78 @@ class _Combination(NamedTuple):
     hukou: str | None
 
 
+#: Each hardship identity as one bit: a set of identities is the sum of its bits.
+_BITS = {code: 1 << n for n, code in enumerate(IDENTITIES)}
+
+# The assessment's scratch tables (temporary: the connection's own, dropped after the run).
+_SCRATCH = MetaData()
+#: The enrollees to assess: their identities (bits) and hukou ('' when it does not matter)
+#: on the day they are assessed for.
+_ENROLLEE = Table(
+    "assess_enrollee",
+    _SCRATCH,
+    Column("rlts_id", String(32), nullable=False),
+    Column("psn_no", String(32), nullable=False),
+    Column("region", Region, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("identities", Integer, nullable=False, server_default="0"),
+    Column("hukou", Region, nullable=False, server_default=""),
+    prefixes=["TEMPORARY"],
+)
+#: The registration days during the year that are for another year (the policy says which).
+_DAY = Table(
+    "assess_day",
+    _SCRATCH,
+    Column("region", Region, nullable=False),
+    Column("day", Date, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+#: The confirmed hardship identities of the enrollees that overlap the year.
+_IDENTITY = Table(
+    "assess_identity",
+    _SCRATCH,
+    Column("psn_no", String(32), nullable=False),
+    Column("bit", Integer, nullable=False),
+    Column("begin", Date, nullable=False),
+    Column("end", Date, nullable=True),
+    Index("assess_identity_psn_no", "psn_no"),
+    prefixes=["TEMPORARY"],
+)
+
+
+def _combination() -> tuple[Column[Any], ...]:
+    """The columns a decision is keyed by, as ``assess_enrollee`` has them."""
+    return (
+        Column("region", Region, nullable=False),
+        Column("identities", Integer, nullable=False),
+        Column("hukou", Region, nullable=False),
+    )
+
+
+#: One row per decided combination: what every enrollee sharing it is assessed.
+_DECISION = Table(
+    "assess_decision",
+    _SCRATCH,
+    *_combination(),
+    Column("standard", Money, nullable=False),
+    Column("subsidy", Money, nullable=False),
+    Column("payable", Money, nullable=False),
+    Column("subsidy_identity", String(40), nullable=True),
+    Column("declaration", String(24), nullable=False),
+    prefixes=["TEMPORARY"],
+)
+#: One row per funding line of a subsidized combination (C4), in the decision's order.
+_FUNDING = Table(
+    "assess_funding",
+    _SCRATCH,
+    *_combination(),
+    Column("line", Integer, nullable=False),
+    Column("source", String(40), nullable=False),
+    Column("amount", Money, nullable=True),
+    prefixes=["TEMPORARY"],
+)
+
+
 def assess(
     uow: UnitOfWork,
     region: str,
@@ -131,24 +214,29 @@ def assess(
 ) -> AssessReport:
     """Assess ``year`` for every active resident enrollee of ``region`` (and its districts).
 
-    The many without a hardship identity are written by one INSERT … SELECT per region, with
-    the one decision of their region; the others (and those registered during the year) are
-    grouped by combination in Python and written in batches."""
+    Set-based: the enrollees are staged in a temporary table with their combination; the
+    engine decides once per distinct combination; the decisions go to a temporary table, and
+    one INSERT … SELECT writes the assessments, one more their funding lines."""
     policy = policy or load_policy()
     connection = uow.connection
     regions = _regions(connection, policy, region)
-    first_day = date(year, 1, 1)
     unchanged = _already_assessed(connection, regions, year)
-    plain = dict.fromkeys(regions, 0) | _plain_counts(connection, regions, year, first_day)
-    enrollees = list(_enrollees(connection, policy, regions, year, first_day))
-    counts = {_Combination(r, NONE, None): n for r, n in plain.items() if n}
-    for _, _, combination in enrollees:
-        counts[combination] = counts.get(combination, 0) + 1
+    _stage(connection, policy, regions, year)
+    en = _ENROLLEE
+    counts = {
+        _Combination(combined_region, _identities(bits), hukou or None): int(count)
+        for combined_region, bits, hukou, count in connection.execute(
+            select(en.c.region, en.c.identities, en.c.hukou, func.count()).group_by(
+                en.c.region, en.c.identities, en.c.hukou
+            )
+        )
+    }
     decisions = {c: _decide(policy, c, year) for c in counts}
     decided = {c: n for c, n in counts.items() if decisions[c].status is Status.DECIDED}
     gaps = _gaps(counts, decisions)
     total = sum(decided.values())
     if not total:
+        _drop_scratch(connection)
         return AssessReport(0, unchanged, gaps)
     distinct = list({_json_key(decisions[c]): decisions[c] for c in decided}.values())
     k2 = _workflow(policy, region, year, "K2", f"{year}年度按新年度标准自动核定应缴费用")
@@ -157,71 +245,15 @@ def assess(
         reason=f"{policy.region_name(region)}{year}年度核定：{total}人",
         decisions=((k2,) if k2 else ()) + tuple(distinct),
     )
+    answers = {c: decisions[c].answer for c in decided}
+    _write(connection, year, change_id, answers)
+    _drop_scratch(connection)
     declarations: dict[str, int] = {}
-    done = 0
-    for plain_region, count in plain.items():
-        combination = _Combination(plain_region, NONE, None)
-        if not count or combination not in decided:
-            continue
-        answer = decisions[combination].answer
-        declaration = answer.get("tax_declaration") or "normal"
-        connection.execute(
-            insert(t.assessment).from_select(
-                [
-                    "rlts_id",
-                    "psn_no",
-                    "year",
-                    "standard",
-                    "subsidy",
-                    "payable",
-                    "subsidy_identity",
-                    "declaration",
-                    "change_id",
-                ],
-                _plain_select([combination.region], year, first_day).with_only_columns(
-                    t.enrollment.c.rlts_id,
-                    t.enrollment.c.psn_no,
-                    literal(year),
-                    literal(answer["standard"], Money),
-                    literal(answer["subsidy"], Money),
-                    literal(answer["payable"], Money),
-                    null(),
-                    literal(declaration),
-                    literal(change_id),
-                ),
-            )
-        )
+    for combination, count in decided.items():
+        declaration = _declaration(answers[combination])
         declarations[declaration] = declarations.get(declaration, 0) + count
-        done += count
-        if progress is not None:
-            progress(done, total)
-    to_write = [e for e in enrollees if e[2] in decided]
-    for chunk in _chunks(to_write, BATCH_SIZE):
-        rows: list[dict[str, Any]] = []
-        funded: list[dict[str, Any]] = []
-        for rlts_id, psn_no, combination in chunk:
-            answer = decisions[combination].answer
-            declaration = answer.get("tax_declaration") or "normal"
-            declarations[declaration] = declarations.get(declaration, 0) + 1
-            row = {
-                "rlts_id": rlts_id,
-                "psn_no": psn_no,
-                "year": year,
-                "standard": answer["standard"],
-                "subsidy": answer["subsidy"],
-                "payable": answer["payable"],
-                "subsidy_identity": answer["subsidy_identity"],
-                "declaration": declaration,
-                "change_id": change_id,
-            }
-            (funded if answer["subsidy"] else rows).append(row)
-        if rows:
-            _insert_many(connection, t.assessment, rows)
-        if funded:
-            _insert_funded(connection, funded, decisions, chunk)
-        done += len(chunk)
-        if progress is not None:
-            progress(done, total)
+    if progress is not None:
+        progress(total, total)
     return AssessReport(total, unchanged, gaps, change_id, declarations)
 
 
@@ -242,35 +274,210 @@ def _decide(policy: Policy, combination: _Combination, year: int) -> Decision:
     )
 
 
-def _insert_funded(
-    connection: Connection,
-    rows: list[dict[str, Any]],
-    decisions: dict[_Combination, Decision],
-    chunk: Sequence[tuple[str, str, _Combination]],
+def _identities(bits: int) -> frozenset[str]:
+    return frozenset(code for code, bit in _BITS.items() if bits & bit)
+
+
+def _declaration(answer: dict[str, Any]) -> str:
+    return str(answer.get("tax_declaration") or "normal")
+
+
+def _stage(connection: Connection, policy: Policy, regions: list[str], year: int) -> None:
+    """Fill ``assess_enrollee``: the relations normal on the first day of the year, and those
+    registered during the year for the year; not assessed for the year yet. Then their
+    confirmed identities on that day, and their hukou on it where they hold one."""
+    first_day, last_day = date(year, 1, 1), date(year, 12, 31)
+    _drop_scratch(connection)
+    _SCRATCH.create_all(connection)
+    e, en, day = t.enrollment, _ENROLLEE, _DAY
+    columns = ["rlts_id", "psn_no", "region", "day"]
+    normal = (
+        select(e.c.rlts_id, e.c.psn_no, e.c.insuplc_admdvs, literal(first_day, Date))
+        .select_from(e.join(t.enrollment_version))
+        .where(_valid_on(first_day), _to_assess(regions, year))
+    )
+    connection.execute(insert(en).from_select(columns, normal))
+    connection.execute(insert(en).from_select(columns, _registered(regions, year)))
+    later = en.c.day > first_day
+    registration_days = connection.execute(select(en.c.region, en.c.day).where(later).distinct())
+    not_for_year = [
+        {"region": region, "day": when}
+        for region, when in registration_days
+        if enrollment_year(policy, region, when) != year
+    ]
+    if not_for_year:
+        connection.execute(insert(day), not_for_year)
+        connection.execute(
+            delete(en).where(
+                later,
+                select(day.c.day)
+                .where(day.c.region == en.c.region, day.c.day == en.c.day)
+                .exists(),
+            )
+        )
+    _analyze(connection, en)
+    confirmed = confirmed_identities().subquery()
+    connection.execute(
+        insert(_IDENTITY).from_select(
+            ["psn_no", "bit", "begin", "end"],
+            select(
+                confirmed.c.psn_no,
+                case(_BITS, value=confirmed.c.identity),
+                confirmed.c.begin,
+                confirmed.c.end,
+            ).where(
+                confirmed.c.identity.in_(list(_BITS)),
+                confirmed.c.begin <= last_day,
+                or_(confirmed.c.end.is_(None), confirmed.c.end >= first_day),
+                confirmed.c.psn_no.in_(select(en.c.psn_no)),
+            ),
+        )
+    )
+    i, pv = _IDENTITY, t.person_version
+    _analyze(connection, i)
+    held = (
+        select(func.coalesce(func.sum(distinct(i.c.bit)), 0))
+        .where(
+            i.c.psn_no == en.c.psn_no,
+            i.c.begin <= en.c.day,
+            or_(i.c.end.is_(None), i.c.end >= en.c.day),
+        )
+        .scalar_subquery()
+    )
+    connection.execute(
+        update(en).where(en.c.psn_no.in_(select(i.c.psn_no))).values(identities=held)
+    )
+    hukou = (
+        select(pv.c.hukou_admdvs)
+        .where(pv.c.psn_no == en.c.psn_no, pv.c.valid_from <= en.c.day)
+        .order_by(pv.c.valid_from.desc(), pv.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    connection.execute(update(en).where(en.c.identities > 0).values(hukou=func.coalesce(hukou, "")))
+
+
+def _registered(regions: list[str], year: int) -> Select[Any]:
+    """Relations registered during the year (their first version valid after its first day),
+    normal then, with the day; whether they are for the year is the policy's to say."""
+    e, v, other = t.enrollment, t.enrollment_version, _OTHER_VERSION
+    earlier = (
+        select(other.c.id)
+        .where(
+            other.c.rlts_id == v.c.rlts_id,
+            or_(
+                other.c.valid_from < v.c.valid_from,
+                and_(other.c.valid_from == v.c.valid_from, other.c.id < v.c.id),
+            ),
+        )
+        .exists()
+    )
+    return (
+        select(e.c.rlts_id, e.c.psn_no, e.c.insuplc_admdvs, v.c.valid_from)
+        .select_from(e.join(v, v.c.rlts_id == e.c.rlts_id))
+        .where(
+            _to_assess(regions, year),
+            v.c.valid_from > date(year, 1, 1),
+            v.c.valid_from <= date(year, 12, 31),
+            ~earlier,
+        )
+    )
+
+
+def _write(
+    connection: Connection, year: int, change_id: int, answers: dict[_Combination, Any]
 ) -> None:
-    """Subsidized assessments and their funding lines (C4), which add up to the subsidy."""
-    by_rlts = {rlts_id: decisions[combination].answer for rlts_id, _, combination in chunk}
-    written = connection.execute(
-        insert(t.assessment).returning(
-            t.assessment.c.id, t.assessment.c.rlts_id, sort_by_parameter_order=True
-        ),
-        rows,
-    ).all()
-    lines = []
-    for assessment_id, rlts_id in written:
-        answer = by_rlts[rlts_id]
-        funding = answer.get("funding") or [{"source": UNDETERMINED, "amount": answer["subsidy"]}]
-        lines += [
-            {"assessment_id": assessment_id, "source": f["source"], "amount": f["amount"]}
-            for f in funding
-        ]
-    _insert_many(connection, t.subsidy_line, lines)
+    """The decisions into their scratch tables, then the assessments and their funding lines
+    (C4: they add up to the subsidy; ``undetermined`` where the documents leave the split
+    open), each by one INSERT … SELECT."""
+    decision_rows, funding_rows = [], []
+    for combination, answer in answers.items():
+        key = {
+            "region": combination.region,
+            "identities": sum(_BITS[code] for code in combination.identities),
+            "hukou": combination.hukou or "",
+        }
+        decision_rows.append(
+            key
+            | {
+                "standard": answer["standard"],
+                "subsidy": answer["subsidy"],
+                "payable": answer["payable"],
+                "subsidy_identity": answer["subsidy_identity"],
+                "declaration": _declaration(answer),
+            }
+        )
+        if answer["subsidy"]:
+            funding = answer.get("funding") or [
+                {"source": UNDETERMINED, "amount": answer["subsidy"]}
+            ]
+            funding_rows += [
+                key | {"line": n, "source": line["source"], "amount": line["amount"]}
+                for n, line in enumerate(funding)
+            ]
+    connection.execute(insert(_DECISION), decision_rows)
+    en, d, f, a = _ENROLLEE, _DECISION, _FUNDING, t.assessment
+    connection.execute(
+        insert(a).from_select(
+            [
+                "rlts_id",
+                "psn_no",
+                "year",
+                "standard",
+                "subsidy",
+                "payable",
+                "subsidy_identity",
+                "declaration",
+                "change_id",
+            ],
+            select(
+                en.c.rlts_id,
+                en.c.psn_no,
+                literal(year),
+                d.c.standard,
+                d.c.subsidy,
+                d.c.payable,
+                d.c.subsidy_identity,
+                d.c.declaration,
+                literal(change_id),
+            ).select_from(en.join(d, _same_combination(d))),
+        )
+    )
+    if not funding_rows:
+        return
+    connection.execute(insert(f), funding_rows)
+    connection.execute(
+        insert(t.subsidy_line).from_select(
+            ["assessment_id", "source", "amount"],
+            select(a.c.id, f.c.source, f.c.amount)
+            .select_from(
+                f.join(en, _same_combination(f)).join(
+                    a, and_(a.c.rlts_id == en.c.rlts_id, a.c.year == year)
+                )
+            )
+            .order_by(a.c.id, f.c.line),
+        )
+    )
 
 
-def _insert_many(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Precomputed rows in one executemany (psycopg pipelines it). A multi-row VALUES statement
-    was slower on PostgreSQL: psycopg parses its thousands of named parameters in Python."""
-    connection.execute(insert(table), rows)
+def _same_combination(table: Table) -> Any:
+    en = _ENROLLEE
+    return and_(
+        table.c.region == en.c.region,
+        table.c.identities == en.c.identities,
+        table.c.hukou == en.c.hukou,
+    )
+
+
+def _analyze(connection: Connection, table: Table) -> None:
+    """The planner's statistics of a scratch table (PostgreSQL never analyses temporary tables
+    itself, and guesses badly without them)."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"ANALYZE {table.name}")
+
+
+def _drop_scratch(connection: Connection) -> None:
+    _SCRATCH.drop_all(connection, checkfirst=True)
 
 
 def _regions(connection: Connection, policy: Policy, region: str) -> list[str]:
@@ -290,97 +497,26 @@ def _already_assessed(connection: Connection, regions: list[str], year: int) -> 
     )
 
 
-def _enrollees(
-    connection: Connection, policy: Policy, regions: list[str], year: int, first_day: date
-) -> Iterator[tuple[str, str, _Combination]]:
-    """(rlts_id, psn_no, combination) of the relations to assess one by one: normal on the
-    first day of the year with a hardship identity then, or registered after it for the year;
-    not assessed for the year yet."""
-    identities = _identities(connection, regions, first_day, date(year, 12, 31))
-    registered_for: dict[tuple[str, date], bool] = {}
-    for rlts_id, psn_no, region, day, hukou, later in _relations(
-        connection, regions, year, first_day
-    ):
-        if later:
-            key = (region, day)
-            if key not in registered_for:
-                registered_for[key] = enrollment_year(policy, region, day) == year
-            if not registered_for[key]:
-                continue
-        spans = identities.get(psn_no)
-        held = (
-            frozenset(
-                code for code, begin, end in spans if begin <= day and (end is None or end >= day)
-            )
-            if spans
-            else NONE
+_OTHER_VERSION = t.enrollment_version.alias("other_version")
+
+
+def _valid_on(day: date) -> Any:
+    """The enrollment version is the one valid on ``day``: the latest begun by then. (NOT
+    EXISTS rather than a correlated LIMIT 1: the databases run it as one anti-join.)"""
+    v, other = t.enrollment_version, _OTHER_VERSION
+    later = (
+        select(other.c.id)
+        .where(
+            other.c.rlts_id == v.c.rlts_id,
+            other.c.valid_from <= day,
+            or_(
+                other.c.valid_from > v.c.valid_from,
+                and_(other.c.valid_from == v.c.valid_from, other.c.id > v.c.id),
+            ),
         )
-        yield rlts_id, psn_no, _Combination(region, held, hukou if held else None)
-
-
-def _plain_counts(
-    connection: Connection, regions: list[str], year: int, first_day: date
-) -> dict[str, int]:
-    """How many relations of each region are normal on the first day without an identity."""
-    query = _plain_select(regions, year, first_day).subquery()
-    rows = connection.execute(
-        select(query.c.insuplc_admdvs, func.count()).group_by(query.c.insuplc_admdvs)
+        .exists()
     )
-    return {str(region): int(count) for region, count in rows}
-
-
-def _plain_select(regions: list[str], year: int, first_day: date) -> Select[Any]:
-    """Relations normal on the first day of the year, whose person holds no identity then."""
-    e = t.enrollment
-    return (
-        select(e.c.rlts_id, e.c.psn_no, e.c.insuplc_admdvs)
-        .select_from(_as_of_join(first_day))
-        .where(_to_assess(regions, year), ~_identity_on(first_day))
-    )
-
-
-def _relations(
-    connection: Connection, regions: list[str], year: int, first_day: date
-) -> Iterator[tuple[str, str, str, date, str | None, bool]]:
-    e, v = t.enrollment, t.enrollment_version
-    versions = v.alias("versions")
-    first = (
-        select(versions.c.id)
-        .where(versions.c.rlts_id == e.c.rlts_id)
-        .order_by(versions.c.valid_from, versions.c.id)
-        .limit(1)
-        .correlate(e)
-        .scalar_subquery()
-    )
-    base = _to_assess(regions, year)
-    normal = (
-        _with_hukou(first_day)
-        .select_from(_as_of_join(first_day))
-        .where(base, _identity_on(first_day))
-    )
-    registered = (
-        _with_hukou(v.c.valid_from)
-        .select_from(e.join(v, and_(v.c.rlts_id == e.c.rlts_id, v.c.id == first)))
-        .where(base, v.c.valid_from > first_day, v.c.valid_from <= date(year, 12, 31))
-    )
-    for query, later in ((normal, False), (registered, True)):
-        for row in connection.execute(query.order_by(e.c.rlts_id)):
-            yield row[0], row[1], row[2], row[3] if later else first_day, row[4], later
-
-
-def _as_of_join(day: date) -> Any:
-    """Each relation joined with its version valid on ``day``."""
-    e, v = t.enrollment, t.enrollment_version
-    versions = v.alias("versions")
-    as_of = (
-        select(versions.c.id)
-        .where(versions.c.rlts_id == e.c.rlts_id, versions.c.valid_from <= day)
-        .order_by(versions.c.valid_from.desc(), versions.c.id.desc())
-        .limit(1)
-        .correlate(e)
-        .scalar_subquery()
-    )
-    return e.join(v, and_(v.c.rlts_id == e.c.rlts_id, v.c.id == as_of))
+    return and_(v.c.valid_from <= day, ~later)
 
 
 def _to_assess(regions: list[str], year: int) -> Any:
@@ -392,74 +528,6 @@ def _to_assess(regions: list[str], year: int) -> Any:
         v.c.psn_insu_stas == NORMAL,
         ~select(a.c.id).where(a.c.rlts_id == e.c.rlts_id, a.c.year == year).exists(),
     )
-
-
-_LATER = t.hardship_identity.alias("later")
-
-
-def _latest_version() -> Any:
-    """A hardship identity row that is its identity's latest version (a 减员 appends the
-    version with its end, ADR 0006): no later row for the same person, identity and begin."""
-    h, later = t.hardship_identity, _LATER
-    return ~(
-        select(later.c.id)
-        .where(
-            later.c.psn_no == h.c.psn_no,
-            later.c.identity == h.c.identity,
-            later.c.begin == h.c.begin,
-            later.c.id > h.c.id,
-        )
-        .exists()
-    )
-
-
-def _identity_on(day: date) -> Any:
-    """The relation's person holds a hardship identity on ``day``."""
-    h = t.hardship_identity
-    return (
-        select(h.c.id)
-        .where(
-            h.c.psn_no == t.enrollment.c.psn_no,
-            h.c.begin <= day,
-            or_(h.c.end.is_(None), h.c.end >= day),
-            h.c.identity.in_(list(IDENTITIES)),
-            _latest_version(),
-        )
-        .exists()
-    )
-
-
-def _with_hukou(day: Any) -> Select[Any]:
-    e, v, pv = t.enrollment, t.enrollment_version, t.person_version
-    hukou = (
-        select(pv.c.hukou_admdvs)
-        .where(pv.c.psn_no == e.c.psn_no, pv.c.valid_from <= day)
-        .order_by(pv.c.valid_from.desc(), pv.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    return select(e.c.rlts_id, e.c.psn_no, e.c.insuplc_admdvs, v.c.valid_from, hukou)
-
-
-def _identities(
-    connection: Connection, regions: list[str], first_day: date, last_day: date
-) -> dict[str, list[tuple[str, date, date | None]]]:
-    """Hardship identities of the region's enrollees that overlap the year."""
-    h, e = t.hardship_identity, t.enrollment
-    enrolled = select(e.c.psn_no).where(e.c.insuplc_admdvs.in_(regions))
-    found: dict[str, list[tuple[str, date, date | None]]] = {}
-    rows = connection.execute(
-        select(h.c.psn_no, h.c.identity, h.c.begin, h.c.end).where(
-            h.c.psn_no.in_(enrolled),
-            h.c.begin <= last_day,
-            or_(h.c.end.is_(None), h.c.end >= first_day),
-            h.c.identity.in_(list(IDENTITIES)),
-            _latest_version(),
-        )
-    )
-    for psn_no, identity, begin, end in rows:
-        found.setdefault(psn_no, []).append((identity, begin, end))
-    return found
 
 
 def _gaps(
@@ -935,12 +1003,6 @@ def _json_key(decision: Decision) -> str:
     import json
 
     return json.dumps(to_json(decision.as_json()), sort_keys=True, ensure_ascii=False)
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 __all__ = [

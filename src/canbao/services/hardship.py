@@ -30,6 +30,7 @@ from sqlalchemy import (
     cast,
     func,
     insert,
+    or_,
     select,
 )
 
@@ -547,24 +548,49 @@ def _confirmed(
 ) -> dict[str, set[str]]:
     """Person → the identities holding on some day of [first, last], each identity by its
     latest confirmed version."""
-    h, r = t.hardship_identity, t.review
-    query = (
-        select(h.c.id, h.c.psn_no, h.c.identity, h.c.begin, h.c.end)
-        .join(
-            r,
-            and_(r.c.subject == SUBJECT, r.c.subject_id == cast(h.c.id, String), r.c.confirmed),
-        )
-        .where(h.c.begin <= last)
-        .order_by(h.c.id)
+    confirmed = confirmed_identities().subquery()
+    query = select(confirmed.c.psn_no, confirmed.c.identity).where(
+        confirmed.c.begin <= last,
+        or_(confirmed.c.end.is_(None), confirmed.c.end >= first),
     )
     if psn_no is not None:
-        query = query.where(h.c.psn_no == psn_no)
-    latest = {(row.psn_no, row.identity, row.begin): row for row in connection.execute(query)}
+        query = query.where(confirmed.c.psn_no == psn_no)
     held: dict[str, set[str]] = {}
-    for (person_no, identity, _), row in latest.items():
-        if row.end is None or row.end >= first:
-            held.setdefault(person_no, set()).add(identity)
+    for person_no, identity in connection.execute(query):
+        held.setdefault(person_no, set()).add(identity)
     return held
+
+
+def confirmed_identities() -> Select[tuple[str, str, date, date | None]]:
+    """(psn_no, identity, begin, end) of every identity by its latest confirmed version: a
+    version counts once a reviewer confirmed it (maker-checker), so an unconfirmed 新增 does not
+    hold yet and an unconfirmed 减员 does not end it yet. Used for funding and the yearly
+    assessment (W2) alike."""
+    h, r = t.hardship_identity, t.review
+    later, later_review = t.hardship_identity.alias("later"), t.review.alias("later_review")
+
+    def confirmed_by(review: Any, version: Any) -> Any:
+        return and_(
+            review.c.subject == SUBJECT,
+            review.c.subject_id == cast(version.c.id, String),
+            review.c.confirmed.is_(True),
+        )
+
+    newer = (
+        select(later.c.id)
+        .join(later_review, confirmed_by(later_review, later))
+        .where(
+            later.c.psn_no == h.c.psn_no,
+            later.c.identity == h.c.identity,
+            later.c.begin == h.c.begin,
+            later.c.id > h.c.id,
+        )
+    )
+    return (
+        select(h.c.psn_no, h.c.identity, h.c.begin, h.c.end)
+        .join(r, confirmed_by(r, h))
+        .where(~newer.exists())
+    )
 
 
 def _relations(

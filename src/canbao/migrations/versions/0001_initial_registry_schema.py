@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 16:33:11.106503
+Create Date: 2026-11-23 16:54:01.839127
 """
 
 from __future__ import annotations
@@ -326,19 +326,12 @@ def upgrade() -> None:
         sa.Column("declaration", sa.String(length=24), nullable=False),
         sa.Column("change_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["change_id"], ["change_log.id"], name=op.f("fk_assessment_change_id_change_log")
-        ),
-        sa.ForeignKeyConstraint(
-            ["psn_no"], ["person.psn_no"], name=op.f("fk_assessment_psn_no_person")
-        ),
-        sa.ForeignKeyConstraint(
             ["rlts_id"], ["enrollment.rlts_id"], name=op.f("fk_assessment_rlts_id_enrollment")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_assessment")),
         sa.UniqueConstraint("rlts_id", "year", name="uq_assessment_rlts_id_year"),
     )
     with op.batch_alter_table("assessment", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_assessment_change_id"), ["change_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_assessment_psn_no"), ["psn_no"], unique=False)
 
     op.create_table(
@@ -722,7 +715,6 @@ def downgrade() -> None:
     op.drop_table("duplicate_action")
     with op.batch_alter_table("assessment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_assessment_psn_no"))
-        batch_op.drop_index(batch_op.f("ix_assessment_change_id"))
 
     op.drop_table("assessment")
     with op.batch_alter_table("person_version", schema=None) as batch_op:
