@@ -25,6 +25,8 @@ from canbao.cli import (
     policy,
     refunds,
     registry,
+    targets,
+    whatif,
 )
 from canbao.cli.output import EXIT_CODES
 
@@ -74,6 +76,8 @@ app.add_typer(hardship.app, name="hardship")
 app.add_typer(refunds.app, name="refund")
 app.add_typer(collection.app, name="collection")
 app.command("demo", epilog=demo.EPILOG)(demo.demo)
+app.add_typer(targets.app, name="targets")
+app.command("whatif", epilog=whatif.EPILOG)(whatif.whatif)
 
 
 def main(argv: list[str] | None = None) -> int:

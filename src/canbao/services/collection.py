@@ -114,7 +114,7 @@ class AssessReport:
         }
 
 
-class _Combination(NamedTuple):
+class Combination(NamedTuple):
     """What the engine decides on: the same for every person who shares it."""
 
     region: str
@@ -136,15 +136,13 @@ def assess(
     grouped by combination in Python and written in batches."""
     policy = policy or load_policy()
     connection = uow.connection
-    regions = _regions(connection, policy, region)
+    regions = enrollment_regions(connection, policy, region)
     first_day = date(year, 1, 1)
     unchanged = _already_assessed(connection, regions, year)
-    plain = dict.fromkeys(regions, 0) | _plain_counts(connection, regions, year, first_day)
-    enrollees = list(_enrollees(connection, policy, regions, year, first_day))
-    counts = {_Combination(r, NONE, None): n for r, n in plain.items() if n}
-    for _, _, combination in enrollees:
-        counts[combination] = counts.get(combination, 0) + 1
-    decisions = {c: _decide(policy, c, year) for c in counts}
+    selected = select_enrollees(connection, policy, regions, year)
+    plain, enrollees = selected.plain, selected.others
+    counts = selected.counts()
+    decisions = {c: decide_combination(policy, c, year) for c in counts}
     decided = {c: n for c, n in counts.items() if decisions[c].status is Status.DECIDED}
     gaps = _gaps(counts, decisions)
     total = sum(decided.values())
@@ -160,7 +158,7 @@ def assess(
     declarations: dict[str, int] = {}
     done = 0
     for plain_region, count in plain.items():
-        combination = _Combination(plain_region, NONE, None)
+        combination = Combination(plain_region, NONE, None)
         if not count or combination not in decided:
             continue
         answer = decisions[combination].answer
@@ -225,7 +223,43 @@ def assess(
     return AssessReport(total, unchanged, gaps, change_id, declarations)
 
 
-def _decide(policy: Policy, combination: _Combination, year: int) -> Decision:
+@dataclass(frozen=True)
+class Enrollees:
+    """The relations a yearly assessment takes: ``plain`` counts, per region, those normal on
+    1 January without a hardship identity (one decision per region, written set-based);
+    ``others`` lists the rest one by one as (rlts_id, psn_no, combination)."""
+
+    plain: dict[str, int]
+    others: list[tuple[str, str, Combination]]
+
+    def counts(self) -> dict[Combination, int]:
+        """How many relations share each combination."""
+        counts = {Combination(r, NONE, None): n for r, n in self.plain.items() if n}
+        for _, _, combination in self.others:
+            counts[combination] = counts.get(combination, 0) + 1
+        return counts
+
+
+def select_enrollees(
+    connection: Connection, policy: Policy, regions: list[str], year: int, pending: bool = True
+) -> Enrollees:
+    """The active resident enrollees of ``regions`` for ``year`` (normal on 1 January, or
+    registered during the year for it), grouped by combination. ``pending``: only those not
+    assessed for the year yet (the assessment); otherwise all of them (a what-if)."""
+    first_day = date(year, 1, 1)
+    plain = dict.fromkeys(regions, 0) | _plain_counts(connection, regions, year, first_day, pending)
+    return Enrollees(plain, list(_enrollees(connection, policy, regions, year, first_day, pending)))
+
+
+def funding_lines(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """The funding lines of a decided subsidy (C4): the decision's, else one ``undetermined``
+    line of the whole subsidy; none without a subsidy."""
+    if not answer["subsidy"]:
+        return []
+    return answer.get("funding") or [{"source": UNDETERMINED, "amount": answer["subsidy"]}]
+
+
+def decide_combination(policy: Policy, combination: Combination, year: int) -> Decision:
     return decide_facts(
         CONTRIBUTION,
         ContributionFacts(
@@ -245,8 +279,8 @@ def _decide(policy: Policy, combination: _Combination, year: int) -> Decision:
 def _insert_funded(
     connection: Connection,
     rows: list[dict[str, Any]],
-    decisions: dict[_Combination, Decision],
-    chunk: Sequence[tuple[str, str, _Combination]],
+    decisions: dict[Combination, Decision],
+    chunk: Sequence[tuple[str, str, Combination]],
 ) -> None:
     """Subsidized assessments and their funding lines (C4), which add up to the subsidy."""
     by_rlts = {rlts_id: decisions[combination].answer for rlts_id, _, combination in chunk}
@@ -259,10 +293,9 @@ def _insert_funded(
     lines = []
     for assessment_id, rlts_id in written:
         answer = by_rlts[rlts_id]
-        funding = answer.get("funding") or [{"source": UNDETERMINED, "amount": answer["subsidy"]}]
         lines += [
             {"assessment_id": assessment_id, "source": f["source"], "amount": f["amount"]}
-            for f in funding
+            for f in funding_lines(answer)
         ]
     _insert_many(connection, t.subsidy_line, lines)
 
@@ -273,7 +306,7 @@ def _insert_many(connection: Connection, table: Table, rows: list[dict[str, Any]
     connection.execute(insert(table), rows)
 
 
-def _regions(connection: Connection, policy: Policy, region: str) -> list[str]:
+def enrollment_regions(connection: Connection, policy: Policy, region: str) -> list[str]:
     """The enrollment regions within ``region`` (itself and its districts) the registry holds."""
     held = connection.execute(select(t.enrollment.c.insuplc_admdvs).distinct()).scalars()
     return sorted({code for code in held if policy.within(code, region)} | {region})
@@ -291,15 +324,20 @@ def _already_assessed(connection: Connection, regions: list[str], year: int) -> 
 
 
 def _enrollees(
-    connection: Connection, policy: Policy, regions: list[str], year: int, first_day: date
-) -> Iterator[tuple[str, str, _Combination]]:
+    connection: Connection,
+    policy: Policy,
+    regions: list[str],
+    year: int,
+    first_day: date,
+    pending: bool = True,
+) -> Iterator[tuple[str, str, Combination]]:
     """(rlts_id, psn_no, combination) of the relations to assess one by one: normal on the
     first day of the year with a hardship identity then, or registered after it for the year;
     not assessed for the year yet."""
     identities = _identities(connection, regions, first_day, date(year, 12, 31))
     registered_for: dict[tuple[str, date], bool] = {}
     for rlts_id, psn_no, region, day, hukou, later in _relations(
-        connection, regions, year, first_day
+        connection, regions, year, first_day, pending
     ):
         if later:
             key = (region, day)
@@ -315,32 +353,34 @@ def _enrollees(
             if spans
             else NONE
         )
-        yield rlts_id, psn_no, _Combination(region, held, hukou if held else None)
+        yield rlts_id, psn_no, Combination(region, held, hukou if held else None)
 
 
 def _plain_counts(
-    connection: Connection, regions: list[str], year: int, first_day: date
+    connection: Connection, regions: list[str], year: int, first_day: date, pending: bool = True
 ) -> dict[str, int]:
     """How many relations of each region are normal on the first day without an identity."""
-    query = _plain_select(regions, year, first_day).subquery()
+    query = _plain_select(regions, year, first_day, pending).subquery()
     rows = connection.execute(
         select(query.c.insuplc_admdvs, func.count()).group_by(query.c.insuplc_admdvs)
     )
     return {str(region): int(count) for region, count in rows}
 
 
-def _plain_select(regions: list[str], year: int, first_day: date) -> Select[Any]:
+def _plain_select(
+    regions: list[str], year: int, first_day: date, pending: bool = True
+) -> Select[Any]:
     """Relations normal on the first day of the year, whose person holds no identity then."""
     e = t.enrollment
     return (
         select(e.c.rlts_id, e.c.psn_no, e.c.insuplc_admdvs)
         .select_from(_as_of_join(first_day))
-        .where(_to_assess(regions, year), ~_identity_on(first_day))
+        .where(_to_assess(regions, year, pending), ~_identity_on(first_day))
     )
 
 
 def _relations(
-    connection: Connection, regions: list[str], year: int, first_day: date
+    connection: Connection, regions: list[str], year: int, first_day: date, pending: bool = True
 ) -> Iterator[tuple[str, str, str, date, str | None, bool]]:
     e, v = t.enrollment, t.enrollment_version
     versions = v.alias("versions")
@@ -352,7 +392,7 @@ def _relations(
         .correlate(e)
         .scalar_subquery()
     )
-    base = _to_assess(regions, year)
+    base = _to_assess(regions, year, pending)
     normal = (
         _with_hukou(first_day)
         .select_from(_as_of_join(first_day))
@@ -383,14 +423,16 @@ def _as_of_join(day: date) -> Any:
     return e.join(v, and_(v.c.rlts_id == e.c.rlts_id, v.c.id == as_of))
 
 
-def _to_assess(regions: list[str], year: int) -> Any:
-    """A normal resident relation of the regions, not assessed for the year yet."""
+def _to_assess(regions: list[str], year: int, pending: bool = True) -> Any:
+    """A normal resident relation of the regions; ``pending``: not assessed for the year yet."""
     e, v, a = t.enrollment, t.enrollment_version, t.assessment
+    active = and_(
+        e.c.insutype == RESIDENT, e.c.insuplc_admdvs.in_(regions), v.c.psn_insu_stas == NORMAL
+    )
+    if not pending:
+        return active
     return and_(
-        e.c.insutype == RESIDENT,
-        e.c.insuplc_admdvs.in_(regions),
-        v.c.psn_insu_stas == NORMAL,
-        ~select(a.c.id).where(a.c.rlts_id == e.c.rlts_id, a.c.year == year).exists(),
+        active, ~select(a.c.id).where(a.c.rlts_id == e.c.rlts_id, a.c.year == year).exists()
     )
 
 
@@ -463,7 +505,7 @@ def _identities(
 
 
 def _gaps(
-    counts: dict[_Combination, int], decisions: dict[_Combination, Decision]
+    counts: dict[Combination, int], decisions: dict[Combination, Decision]
 ) -> tuple[AssessGap, ...]:
     """The persons left unassessed, counted by region, identities and what is missing."""
     found: dict[tuple[str, tuple[str, ...], tuple[str, ...]], int] = {}
@@ -492,7 +534,7 @@ def export_batch(
     (then nothing is written)."""
     policy = policy or load_policy()
     connection = uow.connection
-    regions = _regions(connection, policy, region)
+    regions = enrollment_regions(connection, policy, region)
     to_send = _to_send(regions, year)
     count = connection.execute(select(func.count()).select_from(to_send.subquery())).scalar_one()
     if not count:
