@@ -50,7 +50,7 @@ def parse_value(key: str, raw: str) -> Any:
     try:
         value = _read(spec.type, raw)
     except (ValueError, InvalidOperation, tomllib.TOMLDecodeError) as error:
-        raise OverrideError(f"{key}={raw}：无法按{spec.type}读取（{error}）") from error
+        raise OverrideError(f"{key}={raw}：不是{spec.type}类型的值") from error
     problems = check_type(spec.type, value)
     if problems:
         raise OverrideError(f"{key}={raw}：{'; '.join(problems)}")

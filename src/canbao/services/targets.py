@@ -680,6 +680,7 @@ def write_weekly(report: WeeklyReport, path: Path) -> None:
     trend.append(["报送日", "已参保人数"])
     for week in report.weeks:
         trend.append([week.day, week.enrolled])
+        trend.cell(trend.max_row, 1).number_format = "yyyy-mm-dd"
     lines = LineChart()
     lines.title = "每周已参保人数"
     lines.y_axis.title = "人数"
