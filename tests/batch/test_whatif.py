@@ -5,9 +5,6 @@ the bench at a tiny size."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +16,8 @@ from canbao.adapters import tables as t
 from canbao.adapters.database import Actor, ready, unit_of_work
 from canbao.batch import whatif
 from canbao.certno.check import check_character
+from canbao.cli import main
+from canbao.config import settings
 from canbao.domain.registry import NEW, STOP, Registration
 from canbao.policy import load_policy
 from canbao.policy.override import OverrideError, parse_overrides
@@ -27,7 +26,6 @@ from canbao.services import collection, registry
 CLERK = Actor("clerk")
 KAIPING, NANMING = "440783", "520102"
 D = Decimal
-CANBAO = str(Path(sys.executable).parent / "canbao")
 
 
 def certno(region: str, serial: int) -> str:
@@ -247,42 +245,37 @@ def test_a_bad_key_or_value_is_named(text: str, message: str) -> None:
     assert str(error.value) == message
 
 
-def canbao(url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = os.environ | {"CANBAO_DATABASE_URL": url}
-    return subprocess.run(
-        [CANBAO, "whatif", *args], capture_output=True, text=True, env=environment, check=False
-    )
+def canbao(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """``canbao whatif ARGS`` in process."""
+    code = main(["whatif", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
-def test_the_command_line(url: str) -> None:
+def test_the_command_line(
+    url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = rows(url)
-    done = canbao(
-        url,
-        "--region",
-        KAIPING,
-        "--year",
-        "2022",
-        "--set",
-        "resident.individual_standard=400",
-        "--json",
-    )
-    assert (done.returncode, done.stderr) == (0, "")
-    assert json.loads(done.stdout) == KAIPING_400
-    text = canbao(
-        url, "--region", KAIPING, "--year", "2022", "--set", "resident.individual_standard=400"
-    )
-    assert text.stdout.splitlines()[:4] == [
+    monkeypatch.setenv("CANBAO_DATABASE_URL", url)
+    settings.cache_clear()
+    args = ("--region", KAIPING, "--year", "2022", "--set", "resident.individual_standard=400")
+    code, out, err = canbao(capsys, *args, "--json")
+    assert (code, err) == (0, "")
+    assert json.loads(out) == KAIPING_400
+    code, out, err = canbao(capsys, *args)
+    assert out.splitlines()[:4] == [
         "开平市 2022年度：4 人",
         "现行：个人缴费 752.00，资助 752.00（undetermined 752.00），未能核定 0 人",
         "测算：个人缴费 800.00，资助 800.00（undetermined 800.00），未能核定 0 人",
         "缴费金额变化：2 人",
     ]
-    bad = canbao(url, "--region", KAIPING, "--year", "2022", "--set", "resident.standard=400")
-    assert (bad.returncode, bad.stdout) == (2, "")
-    assert bad.stderr == (
-        "canbao: resident.standard：政策参数中没有此项（unknown key 'resident.standard'）\n"
+    code, out, err = canbao(capsys, *args[:4], "--set", "resident.standard=400")
+    assert (code, out) == (2, "")
+    assert (
+        err == "canbao: resident.standard：政策参数中没有此项（unknown key 'resident.standard'）\n"
     )
     assert rows(url) == before
+    settings.cache_clear()
 
 
 def test_the_bench_runs_at_a_tiny_size() -> None:
