@@ -242,13 +242,12 @@ def resident(region: str, serial: int, **extra: object) -> Registration:
     return Registration(**values)  # type: ignore[arg-type]
 
 
-def pay(url: str, region: str, serials: dict[int, date]) -> None:
-    """Payment events (paid) for the persons' 2022 assessments on the given days."""
+def pay(url: str, days: dict[str, date]) -> None:
+    """Payment events (paid) for the persons' 2022 assessments (certno → the day paid)."""
     with unit_of_work(url, CLERK) as uow:
         change_id = uow.record("payment")
-        for serial, day in serials.items():
-            person = registry.find_person(uow.connection, "01", certno(region, serial))
-            assert person is not None
+        for number, day in days.items():
+            person = registry.find_person(uow.connection, "01", number)
             assessment_id = uow.connection.execute(
                 select(t.assessment.c.id).where(
                     t.assessment.c.psn_no == person, t.assessment.c.year == 2022
@@ -294,24 +293,15 @@ def progress_url(database_url: str, tmp_path: Path) -> str:
     for region in (KAIPING, "520100"):
         with unit_of_work(database_url, CLERK) as uow:
             collection.assess(uow, region, 2022)
-    pay(database_url, KAIPING, day)
-    pay(database_url, NANMING, {1: date(2021, 11, 3)})
-    pay(database_url, GUIAN, {1: date(2021, 11, 3)})
-    with unit_of_work(database_url, CLERK) as uow:
-        student = registry.find_person(uow.connection, "01", certno(NANMING, 3, "20100101"))
-        assessment_id = uow.connection.execute(
-            select(t.assessment.c.id).where(t.assessment.c.psn_no == student)
-        ).scalar_one()
-        uow.connection.execute(
-            insert(t.payment).values(
-                assessment_id=assessment_id,
-                result="paid",
-                paid_amount=320,
-                paid_on=date(2021, 12, 1),
-                clct_way="02",
-                change_id=uow.record("payment"),
-            )
-        )
+    pay(database_url, {certno(KAIPING, n): paid_on for n, paid_on in day.items()})
+    pay(
+        database_url,
+        {
+            certno(NANMING, 1): date(2021, 11, 3),
+            certno(GUIAN, 1): date(2021, 11, 3),
+            certno(NANMING, 3, "20100101"): date(2021, 12, 1),
+        },
+    )
     import_file(
         database_url,
         write_csv(

@@ -508,16 +508,7 @@ def _counts(connection: Connection, year: int, as_of: date) -> dict[str, tuple[i
     """Enrollment region → (assessed persons, enrolled persons) on ``as_of`` (see the module)."""
     e, a = t.enrollment, t.assessment
     normal = _normal_on(as_of).subquery()
-    paid = (
-        select(t.payment.c.id)
-        .where(
-            t.payment.c.assessment_id == a.c.id,
-            t.payment.c.result == PAID,
-            t.payment.c.paid_on <= as_of,
-        )
-        .exists()
-    )
-    enrolled = or_(a.c.payable == 0, paid)
+    enrolled = _enrolled(as_of)
     rows = connection.execute(
         select(
             e.c.insuplc_admdvs,
@@ -533,6 +524,13 @@ def _counts(connection: Connection, year: int, as_of: date) -> dict[str, tuple[i
         .group_by(e.c.insuplc_admdvs)
     )
     return {str(region): (int(assessed), int(done)) for region, assessed, done in rows}
+
+
+def _enrolled(day: date) -> Any:
+    """The assessment is paid by ``day``, or has nothing to pay (全额资助)."""
+    a, p = t.assessment, t.payment
+    paid = select(p.c.id).where(p.c.assessment_id == a.c.id, p.c.result == PAID, p.c.paid_on <= day)
+    return or_(a.c.payable == 0, paid.exists())
 
 
 def _normal_on(day: date) -> Any:
@@ -775,20 +773,11 @@ def students(connection: Connection, month: str, policy: Policy | None = None) -
     deadline = Params(policy, region, year).get("collection.compulsory_students_deadline")
     e, a, u = t.enrollment, t.assessment, t.unit
     version = _normal_on(last).subquery()
-    paid = (
-        select(t.payment.c.id)
-        .where(
-            t.payment.c.assessment_id == a.c.id,
-            t.payment.c.result == PAID,
-            t.payment.c.paid_on <= last,
-        )
-        .exists()
-    )
     rows = connection.execute(
         select(
             u.c.admdvs,
             func.count(func.distinct(e.c.psn_no)),
-            func.count(func.distinct(case((or_(a.c.payable == 0, paid), e.c.psn_no)))),
+            func.count(func.distinct(case((_enrolled(last), e.c.psn_no)))),
         )
         .select_from(
             e.join(version, version.c.rlts_id == e.c.rlts_id)
