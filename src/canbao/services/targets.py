@@ -605,8 +605,6 @@ def weekly(connection: Connection, week_of: date, policy: Policy | None = None) 
     first, day, region, year = max(due)
     whole = progress(connection, year, day, policy)
     within = tuple(r for r in whole.regions if policy.within(r.region, region))
-    if not within:
-        within = (RegionProgress(region, policy.region_name(region), None, None, 0, 0),)
     weeks = []
     report_day = first + timedelta(days=(day - first).days % 7)
     while report_day <= day:
