@@ -333,7 +333,7 @@ def _enrollees(
 ) -> Iterator[tuple[str, str, Combination]]:
     """(rlts_id, psn_no, combination) of the relations to assess one by one: normal on the
     first day of the year with a hardship identity then, or registered after it for the year;
-    not assessed for the year yet."""
+    with ``pending``, not assessed for the year yet."""
     identities = _identities(connection, regions, first_day, date(year, 12, 31))
     registered_for: dict[tuple[str, date], bool] = {}
     for rlts_id, psn_no, region, day, hukou, later in _relations(
@@ -987,11 +987,17 @@ def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 __all__ = [
     "AssessReport",
+    "Combination",
+    "Enrollees",
     "FeedbackReport",
     "assess",
     "create_collective_account",
     "create_household",
+    "decide_combination",
+    "enrollment_regions",
     "export_batch",
+    "funding_lines",
     "import_feedback",
     "payment_status",
+    "select_enrollees",
 ]
