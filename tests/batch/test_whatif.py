@@ -228,6 +228,7 @@ def test_an_override_keeps_its_source() -> None:
             "resident.individual_standard=-1",
             "resident.individual_standard=-1：expected an amount in yuan, got Decimal('-1')",
         ),
+        ("resident.individual_standard=NaN", "resident.individual_standard=NaN：不是money类型的值"),
         (
             "coverage.target_rate=1.5",
             "coverage.target_rate=1.5：expected a share 0…1, got Decimal('1.5')",

@@ -59,7 +59,10 @@ def parse_value(key: str, raw: str) -> Any:
 
 def _read(kind: str, raw: str) -> Any:
     if kind in ("money", "ratio"):
-        return Decimal(raw)
+        number = Decimal(raw)
+        if not number.is_finite():
+            raise ValueError(raw)
+        return number
     if kind in ("months", "days", "count"):
         return int(raw)
     if kind == "bool":
