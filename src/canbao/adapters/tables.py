@@ -439,3 +439,34 @@ idempotency_key = Table(
     Column("body", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+#: A target table as imported (T1, W9): the file's title and a digest of its rows. A re-import
+#: of the same rows changes nothing; a changed table is a new import, the old one kept.
+target_table = Table(
+    "target_table",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("year", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("digest", String(64), nullable=False, index=True),
+    _change(),
+)
+
+#: A row of an imported target table as the file prints it: ``kind`` row, part (其中), subtotal
+#: (小计) or total (总计); ``part_of`` the clerk's row number of the row it is a part of;
+#: ``region`` where the row names a region. A region's target for a year is its row in the
+#: latest import that has one.
+target_row = Table(
+    "target_row",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("table_id", ForeignKey("target_table.id"), nullable=False, index=True),
+    Column("row", Integer, nullable=False),
+    Column("number", String(16), nullable=False),
+    Column("area", String(64), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("part_of", Integer, nullable=True),
+    Column("region", Region, nullable=True, index=True),
+    Column("target", Integer, nullable=False),
+)

@@ -28,7 +28,9 @@ from canbao.cli import (
     refunds,
     registry,
     serve,
+    targets,
     users,
+    whatif,
 )
 from canbao.cli.output import EXIT_CODES
 
@@ -82,6 +84,8 @@ app.command("demo", epilog=demo.EPILOG)(demo.demo)
 app.command("serve", epilog=serve.EPILOG)(serve.serve)
 app.add_typer(users.app, name="user")
 app.command("match", epilog=match.EPILOG)(match.match)
+app.add_typer(targets.app, name="targets")
+app.command("whatif", epilog=whatif.EPILOG)(whatif.whatif)
 
 
 def main(argv: list[str] | None = None) -> int:

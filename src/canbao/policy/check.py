@@ -77,19 +77,10 @@ def _check_region(policy: Policy, region: Region) -> list[str]:
 
 
 def _check_value(policy: Policy, value: Value) -> list[str]:
-    problems: list[str] = []
+    problems = check_key(value.key)
     spec = spec_for(value.key)
     if spec is None:
-        return [f"unknown key {value.key!r}"]
-    if value.key.startswith("subsidy.") and value.key not in (
-        "subsidy.combination",
-        "subsidy.local_hukou_area",
-        "subsidy.employee_scheme_identities",
-        "subsidy.tax_declaration",
-    ):
-        identity = value.key.removeprefix("subsidy.")
-        if identity not in IDENTITIES:
-            problems.append(f"unknown identity code {identity!r}")
+        return problems
     if value.region not in policy.regions:
         problems.append(f"unknown region {value.region!r}")
     if (value.year is None) == (value.from_year is None):
@@ -105,7 +96,7 @@ def _check_value(policy: Policy, value: Value) -> list[str]:
             problems.append(f"source document {value.source.doc!r} is not in documents.toml")
         if not value.source.section:
             problems.append("source has no section")
-    problems.extend(_check_type(spec.type, value.value))
+    problems.extend(check_type(spec.type, value.value))
     if spec.type == "region" and value.value not in policy.regions:
         problems.append(f"region {value.value!r} is not in regions.toml")
     if spec.type == "citywide" and isinstance(value.value, dict):
@@ -121,7 +112,25 @@ def _check_value(policy: Policy, value: Value) -> list[str]:
     return problems
 
 
-def _check_type(kind: str, raw: Any) -> list[str]:
+def check_key(key: str) -> list[str]:
+    """A key the schema does not know, or ``subsidy.<identity>`` with an unknown identity."""
+    if spec_for(key) is None:
+        return [f"unknown key {key!r}"]
+    if key.startswith("subsidy.") and key not in (
+        "subsidy.combination",
+        "subsidy.local_hukou_area",
+        "subsidy.employee_scheme_identities",
+        "subsidy.tax_declaration",
+    ):
+        identity = key.removeprefix("subsidy.")
+        if identity not in IDENTITIES:
+            return [f"unknown identity code {identity!r}"]
+    return []
+
+
+def check_type(kind: str, raw: Any) -> list[str]:
+    """What is wrong with ``raw`` as a value of schema type ``kind`` (empty when nothing)."""
+
     def number(x: Any) -> bool:
         return isinstance(x, int | Decimal) and not isinstance(x, bool) and x >= 0
 

@@ -144,6 +144,15 @@ KEYS: dict[str, KeySpec] = {
     "refund.external_rules": KeySpec("document", "-", "退费按本项目文件集以外的文件执行"),
     # Targets (T)
     "coverage.target_rate": KeySpec("ratio", "share of the insurable population", "参保率目标"),
+    "progress.weekly_report_from": KeySpec("date", "date", "参保进度每周报送起始日"),
+    "progress.weekly_report_day": KeySpec(
+        "choice:monday|tuesday|wednesday|thursday|friday|saturday|sunday",
+        "-",
+        "参保进度每周报送日",
+    ),
+    "progress.students_monthly_from": KeySpec(
+        "date", "date", "九年制义务教育学生参保完成情况按月调度起始月"
+    ),
 }
 
 

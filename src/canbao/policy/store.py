@@ -16,8 +16,8 @@ not after it.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from functools import cache, cached_property
@@ -25,9 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from canbao.domain.decision import Citation
+from canbao.policy.schema import spec_for
 
 DATA = Path(__file__).parent / "data"
 NATIONAL = "000000"
+#: The source of a value changed for a what-if run (W11), not of a document.
+WHAT_IF = "what-if"
 
 
 @dataclass(frozen=True)
@@ -233,6 +236,30 @@ class Policy:
             return exact[0]
         open_ended = sorted(candidates, key=lambda v: v.from_year or 0)
         return open_ended[-1] if open_ended else None
+
+    def with_values(self, values: Mapping[str, Any], region: str, year: int) -> Policy:
+        """This policy with ``values`` (key → value, parsed and checked:
+        :mod:`canbao.policy.override`) in force in ``region`` and every region within it for
+        ``year``, their source :data:`WHAT_IF`. The overrides resolve before the data's values
+        (``find`` takes the first value for exactly the year)."""
+        within = {v.region for v in self.values if self.within(v.region, region)} | {region}
+        overrides = [
+            Value(
+                key=key,
+                region=code,
+                year=year,
+                from_year=None,
+                effective=None,
+                value=value,
+                unit=spec.unit if (spec := spec_for(key)) else None,
+                source=Source(WHAT_IF, ""),
+                file=WHAT_IF,
+                index=index,
+            )
+            for index, (key, value) in enumerate(values.items(), start=1)
+            for code in sorted(within)
+        ]
+        return replace(self, values=overrides + self.values)
 
     def covers(self, region: str) -> bool:
         """Whether a document of the project governs enrollment in ``region``."""

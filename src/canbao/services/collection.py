@@ -125,7 +125,7 @@ class AssessReport:
         }
 
 
-class _Combination(NamedTuple):
+class Combination(NamedTuple):
     """What the engine decides on: the same for every person who shares it."""
 
     region: str
@@ -219,19 +219,10 @@ def assess(
     one INSERT … SELECT writes the assessments, one more their funding lines."""
     policy = policy or load_policy()
     connection = uow.connection
-    regions = _regions(connection, policy, region)
+    regions = enrollment_regions(connection, policy, region)
     unchanged = _already_assessed(connection, regions, year)
-    _stage(connection, policy, regions, year)
-    en = _ENROLLEE
-    counts = {
-        _Combination(combined_region, _identities(bits), hukou or None): int(count)
-        for combined_region, bits, hukou, count in connection.execute(
-            select(en.c.region, en.c.identities, en.c.hukou, func.count()).group_by(
-                en.c.region, en.c.identities, en.c.hukou
-            )
-        )
-    }
-    decisions = {c: _decide(policy, c, year) for c in counts}
+    counts = combination_counts(connection, policy, regions, year)
+    decisions = {c: decide_combination(policy, c, year) for c in counts}
     decided = {c: n for c, n in counts.items() if decisions[c].status is Status.DECIDED}
     gaps = _gaps(counts, decisions)
     total = sum(decided.values())
@@ -257,7 +248,34 @@ def assess(
     return AssessReport(total, unchanged, gaps, change_id, declarations)
 
 
-def _decide(policy: Policy, combination: _Combination, year: int) -> Decision:
+def combination_counts(
+    connection: Connection, policy: Policy, regions: list[str], year: int, pending: bool = True
+) -> dict[Combination, int]:
+    """How many of the active resident enrollees of ``regions`` for ``year`` share each
+    combination, counted in SQL over the staged ``assess_enrollee`` (left for the caller).
+    ``pending``: only those not assessed for the year yet (the assessment); otherwise all of
+    them (a what-if)."""
+    _stage(connection, policy, regions, year, pending)
+    en = _ENROLLEE
+    return {
+        Combination(region, _identities(bits), hukou or None): int(count)
+        for region, bits, hukou, count in connection.execute(
+            select(en.c.region, en.c.identities, en.c.hukou, func.count()).group_by(
+                en.c.region, en.c.identities, en.c.hukou
+            )
+        )
+    }
+
+
+def funding_lines(answer: dict[str, Any]) -> list[dict[str, Any]]:
+    """The funding lines of a decided subsidy (C4): the decision's, else one ``undetermined``
+    line of the whole subsidy; none without a subsidy."""
+    if not answer["subsidy"]:
+        return []
+    return answer.get("funding") or [{"source": UNDETERMINED, "amount": answer["subsidy"]}]
+
+
+def decide_combination(policy: Policy, combination: Combination, year: int) -> Decision:
     return decide_facts(
         CONTRIBUTION,
         ContributionFacts(
@@ -282,10 +300,12 @@ def _declaration(answer: dict[str, Any]) -> str:
     return str(answer.get("tax_declaration") or "normal")
 
 
-def _stage(connection: Connection, policy: Policy, regions: list[str], year: int) -> None:
+def _stage(
+    connection: Connection, policy: Policy, regions: list[str], year: int, pending: bool
+) -> None:
     """Fill ``assess_enrollee``: the relations normal on the first day of the year, and those
-    registered during the year for the year; not assessed for the year yet. Then their
-    confirmed identities on that day, and their hukou on it where they hold one."""
+    registered during the year for the year; with ``pending``, not assessed for the year yet.
+    Then their confirmed identities on that day, and their hukou on it where they hold one."""
     first_day, last_day = date(year, 1, 1), date(year, 12, 31)
     _drop_scratch(connection)
     _SCRATCH.create_all(connection)
@@ -294,10 +314,10 @@ def _stage(connection: Connection, policy: Policy, regions: list[str], year: int
     normal = (
         select(e.c.rlts_id, e.c.psn_no, e.c.insuplc_admdvs, literal(first_day, Date))
         .select_from(e.join(t.enrollment_version))
-        .where(_valid_on(first_day), _to_assess(regions, year))
+        .where(_valid_on(first_day), _to_assess(regions, year, pending))
     )
     connection.execute(insert(en).from_select(columns, normal))
-    connection.execute(insert(en).from_select(columns, _registered(regions, year)))
+    connection.execute(insert(en).from_select(columns, _registered(regions, year, pending)))
     later = en.c.day > first_day
     registration_days = connection.execute(select(en.c.region, en.c.day).where(later).distinct())
     not_for_year = [
@@ -357,7 +377,7 @@ def _stage(connection: Connection, policy: Policy, regions: list[str], year: int
     connection.execute(update(en).where(en.c.identities > 0).values(hukou=func.coalesce(hukou, "")))
 
 
-def _registered(regions: list[str], year: int) -> Select[Any]:
+def _registered(regions: list[str], year: int, pending: bool) -> Select[Any]:
     """Relations registered during the year (their first version valid after its first day),
     normal then, with the day; whether they are for the year is the policy's to say."""
     e, v, other = t.enrollment, t.enrollment_version, _OTHER_VERSION
@@ -376,7 +396,7 @@ def _registered(regions: list[str], year: int) -> Select[Any]:
         select(e.c.rlts_id, e.c.psn_no, e.c.insuplc_admdvs, v.c.valid_from)
         .select_from(e.join(v, v.c.rlts_id == e.c.rlts_id))
         .where(
-            _to_assess(regions, year),
+            _to_assess(regions, year, pending),
             v.c.valid_from > date(year, 1, 1),
             v.c.valid_from <= date(year, 12, 31),
             ~earlier,
@@ -385,7 +405,7 @@ def _registered(regions: list[str], year: int) -> Select[Any]:
 
 
 def _write(
-    connection: Connection, year: int, change_id: int, answers: dict[_Combination, Any]
+    connection: Connection, year: int, change_id: int, answers: dict[Combination, Any]
 ) -> None:
     """The decisions into their scratch tables, then the assessments and their funding lines
     (C4: they add up to the subsidy; ``undetermined`` where the documents leave the split
@@ -407,14 +427,10 @@ def _write(
                 "declaration": _declaration(answer),
             }
         )
-        if answer["subsidy"]:
-            funding = answer.get("funding") or [
-                {"source": UNDETERMINED, "amount": answer["subsidy"]}
-            ]
-            funding_rows += [
-                key | {"line": n, "source": line["source"], "amount": line["amount"]}
-                for n, line in enumerate(funding)
-            ]
+        funding_rows += [
+            key | {"line": n, "source": line["source"], "amount": line["amount"]}
+            for n, line in enumerate(funding_lines(answer))
+        ]
     connection.execute(insert(_DECISION), decision_rows)
     en, d, f, a = _ENROLLEE, _DECISION, _FUNDING, t.assessment
     connection.execute(
@@ -480,7 +496,7 @@ def _drop_scratch(connection: Connection) -> None:
     _SCRATCH.drop_all(connection, checkfirst=True)
 
 
-def _regions(connection: Connection, policy: Policy, region: str) -> list[str]:
+def enrollment_regions(connection: Connection, policy: Policy, region: str) -> list[str]:
     """The enrollment regions within ``region`` (itself and its districts) the registry holds."""
     held = connection.execute(select(t.enrollment.c.insuplc_admdvs).distinct()).scalars()
     return sorted({code for code in held if policy.within(code, region)} | {region})
@@ -519,19 +535,21 @@ def _valid_on(day: date) -> Any:
     return and_(v.c.valid_from <= day, ~later)
 
 
-def _to_assess(regions: list[str], year: int) -> Any:
-    """A normal resident relation of the regions, not assessed for the year yet."""
+def _to_assess(regions: list[str], year: int, pending: bool = True) -> Any:
+    """A normal resident relation of the regions; ``pending``: not assessed for the year yet."""
     e, v, a = t.enrollment, t.enrollment_version, t.assessment
+    active = and_(
+        e.c.insutype == RESIDENT, e.c.insuplc_admdvs.in_(regions), v.c.psn_insu_stas == NORMAL
+    )
+    if not pending:
+        return active
     return and_(
-        e.c.insutype == RESIDENT,
-        e.c.insuplc_admdvs.in_(regions),
-        v.c.psn_insu_stas == NORMAL,
-        ~select(a.c.id).where(a.c.rlts_id == e.c.rlts_id, a.c.year == year).exists(),
+        active, ~select(a.c.id).where(a.c.rlts_id == e.c.rlts_id, a.c.year == year).exists()
     )
 
 
 def _gaps(
-    counts: dict[_Combination, int], decisions: dict[_Combination, Decision]
+    counts: dict[Combination, int], decisions: dict[Combination, Decision]
 ) -> tuple[AssessGap, ...]:
     """The persons left unassessed, counted by region, identities and what is missing."""
     found: dict[tuple[str, tuple[str, ...], tuple[str, ...]], int] = {}
@@ -560,7 +578,7 @@ def export_batch(
     (then nothing is written)."""
     policy = policy or load_policy()
     connection = uow.connection
-    regions = _regions(connection, policy, region)
+    regions = enrollment_regions(connection, policy, region)
     to_send = _to_send(regions, year)
     count = connection.execute(select(func.count()).select_from(to_send.subquery())).scalar_one()
     if not count:
@@ -1007,11 +1025,16 @@ def _json_key(decision: Decision) -> str:
 
 __all__ = [
     "AssessReport",
+    "Combination",
     "FeedbackReport",
     "assess",
+    "combination_counts",
     "create_collective_account",
     "create_household",
+    "decide_combination",
+    "enrollment_regions",
     "export_batch",
+    "funding_lines",
     "import_feedback",
     "payment_status",
 ]

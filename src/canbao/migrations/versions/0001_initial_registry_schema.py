@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 16:54:01.839127
+Create Date: 2026-11-23 16:54:49.053582
 """
 
 from __future__ import annotations
@@ -107,6 +107,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("review", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_review_change_id"), ["change_id"], unique=False)
+
+    op.create_table(
+        "target_table",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("file_name", sa.String(length=255), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.Column("change_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["change_id"], ["change_log.id"], name=op.f("fk_target_table_change_id_change_log")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_target_table")),
+    )
+    with op.batch_alter_table("target_table", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_target_table_change_id"), ["change_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_target_table_digest"), ["digest"], unique=False)
 
     op.create_table(
         "tax_batch",
@@ -312,6 +329,26 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_person_version_change_id"), ["change_id"], unique=False
         )
+
+    op.create_table(
+        "target_row",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("table_id", sa.Integer(), nullable=False),
+        sa.Column("row", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=16), nullable=False),
+        sa.Column("area", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("part_of", sa.Integer(), nullable=True),
+        sa.Column("region", sa.String(length=6), nullable=True),
+        sa.Column("target", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["table_id"], ["target_table.id"], name=op.f("fk_target_row_table_id_target_table")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_target_row")),
+    )
+    with op.batch_alter_table("target_row", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_target_row_region"), ["region"], unique=False)
+        batch_op.create_index(batch_op.f("ix_target_row_table_id"), ["table_id"], unique=False)
 
     op.create_table(
         "assessment",
@@ -717,6 +754,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_assessment_psn_no"))
 
     op.drop_table("assessment")
+    with op.batch_alter_table("target_row", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_target_row_table_id"))
+        batch_op.drop_index(batch_op.f("ix_target_row_region"))
+
+    op.drop_table("target_row")
     with op.batch_alter_table("person_version", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_person_version_change_id"))
         batch_op.drop_index("ix_person_version_asof")
@@ -761,6 +803,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_tax_batch_change_id"))
 
     op.drop_table("tax_batch")
+    with op.batch_alter_table("target_table", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_target_table_digest"))
+        batch_op.drop_index(batch_op.f("ix_target_table_change_id"))
+
+    op.drop_table("target_table")
     with op.batch_alter_table("review", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_review_change_id"))
 
