@@ -15,6 +15,7 @@ import typer
 
 from canbao import __version__
 from canbao.cli import (
+    batch,
     bench,
     collection,
     decide,
@@ -74,6 +75,8 @@ app.add_typer(hardship.app, name="hardship")
 app.add_typer(refunds.app, name="refund")
 app.add_typer(collection.app, name="collection")
 app.command("demo", epilog=demo.EPILOG)(demo.demo)
+app.command("dedup", epilog=batch.DEDUP_EPILOG)(batch.dedup)
+app.command("synth", epilog=batch.SYNTH_EPILOG)(batch.synth)
 
 
 def main(argv: list[str] | None = None) -> int:
