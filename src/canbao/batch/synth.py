@@ -198,11 +198,11 @@ def query(persons: int, seed: int = SEED) -> str:
         "WHEN 'suspended' THEN h2 % 24 ELSE 0 END"
     )
     return f"""
-WITH base AS (
+WITH base AS NOT MATERIALIZED (
   SELECT i, hash(i, {seed}) AS h0, hash(i, {seed} + 1) AS h1, hash(i, {seed} + 2) AS h2,
          (i * {_MULTIPLIER} + {seed}) % {_SPACE} AS p
   FROM range({persons}) t(i)
-), person AS (
+), person AS NOT MATERIALIZED (
   SELECT i, h0, h1, h2,
     {_shape_case()} AS shape,
     CAST(p // ({_DAYS} * 1000) AS INTEGER) AS ri,
@@ -272,6 +272,7 @@ def synth(
     partial = output.with_name(f".{output.name}.partial")
     with duckdb.connect() as con:
         records.bound(con, partial.parent)
+        con.execute("SET preserve_insertion_order = true")  # the same file on every run
         if progress:
             progress("generate")
         con.execute(f"CREATE TEMP VIEW synth AS {query(persons, seed)}")
