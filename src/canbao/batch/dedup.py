@@ -485,34 +485,22 @@ def _spark_run(
     tell(STEPS[1], 0, 0)
     try:
         regions = make_tables(lambda sql: spark.sql(sql).collect(), "spark", policy, as_of.year)
-        total = int(spark.sql("SELECT count(DISTINCT shape) FROM shapes").collect()[0][0])
-        tell(STEPS[2], 0, total)
-        done = 0
-        decided: list[tuple[Any, ...]] = []
-        batch: list[str] = []
-        shapes_iter: Iterator[Any] = spark.sql(DISTINCT_SHAPES).toLocalIterator()
-        for row in shapes_iter:
-            batch.append(str(row[0]))
-            if len(batch) == BATCH:
-                decided.extend(_decision_rows(batch, regions, as_of, policy))
-                done += len(batch)
-                tell(STEPS[2], done, total)
-                batch = []
-        decided.extend(_decision_rows(batch, regions, as_of, policy))
+        # The distinct shapes are few (bounded by the codes and the regions' classes, not by
+        # the records), so the driver holds them.
+        shapes = [str(row[0]) for row in spark.sql(DISTINCT_SHAPES).collect()]
+        tell(STEPS[2], 0, len(shapes))
+        decided = list(_decision_rows(shapes, regions, as_of, policy))
         schema = ", ".join(f"{c} {t.replace('VARCHAR', 'STRING')}" for c, t in DECISIONS.items())
         spark.createDataFrame(decided, schema).createOrReplaceTempView("decisions")
-        tell(STEPS[2], total, total)
+        tell(STEPS[2], len(shapes), len(shapes))
         folder = work / "spark-result"
         spark.sql(RESULT).write.parquet(str(folder))
-        shapes_folder = work / "spark-shapes"
-        spark.sql(DISTINCT_SHAPES).write.parquet(str(shapes_folder))
     finally:
         for name, _ in reversed(SQL):
             spark.sql(f"UNCACHE TABLE IF EXISTS {name}")
             spark.catalog.dropTempView(name)
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW decided_shapes AS "
-        f"SELECT * FROM read_parquet('{records.quoted(shapes_folder)}/*.parquet')"
+        "CREATE OR REPLACE TABLE decided_shapes AS SELECT unnest(?::VARCHAR[]) AS shape", [shapes]
     )
     con.execute(
         f"CREATE OR REPLACE TEMP VIEW spark_result AS "
