@@ -239,6 +239,8 @@ def test_missing_column_and_unreadable_file(tmp_path: Path) -> None:
         dedup(tmp_path / "absent.csv", tmp_path / "out.csv", as_of=AS_OF)
     with pytest.raises(RecordsError, match="文件类型须为"):
         dedup(source, tmp_path / "out.xlsx", as_of=AS_OF)
+    with pytest.raises(RecordsError, match="输出文件夹 .*absent 不存在"):
+        dedup(source, tmp_path / "absent" / "out.csv", as_of=AS_OF)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["records.csv", "records.parquet"]
 
 

@@ -378,7 +378,7 @@ def dedup(
     started = time.perf_counter()
     as_of = as_of or date.today()
     policy = policy or load_policy()
-    out_kind = records.file_format(output)
+    out_kind = records.output_format(output)
     tell = progress or (lambda step, done, total: None)
     partial = output.with_name(f".{output.name}.partial")
     work = Path(tempfile.mkdtemp(prefix="canbao-dedup-", dir=_spill_root(output)))

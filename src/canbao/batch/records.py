@@ -65,6 +65,14 @@ def file_format(path: Path) -> str:
     return suffix[1:]
 
 
+def output_format(path: Path) -> str:
+    """``file_format`` of a file to be written; its folder must exist."""
+    kind = file_format(path)
+    if not path.parent.is_dir():
+        raise RecordsError(f"{path}：输出文件夹 {path.parent} 不存在")
+    return kind
+
+
 #: Columns that must not be empty.
 REQUIRED: Final = (
     "rlts_id",

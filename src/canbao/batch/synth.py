@@ -264,7 +264,7 @@ def synth(
 ) -> SynthResult:
     """Write the records of ``persons`` synthetic persons to ``output`` (.csv or .parquet),
     through a temporary file renamed at the end."""
-    kind = records.file_format(output)
+    kind = records.output_format(output)
     if not 1 <= persons <= MAX_PERSONS:
         raise records.RecordsError(f"人数须在 1 到 {MAX_PERSONS:,} 之间，而不是 {persons}")
     columns = ", ".join(records.COLUMNS)
