@@ -77,12 +77,15 @@ def _child(*args: str) -> dict[str, Any]:
 
 def records_file(settings: Settings, records: int) -> tuple[Path, int]:
     """The synthetic records file of about ``records`` records (generated once)."""
+    import duckdb
+
     persons = persons_for(records)
     path = settings.folder / f"records-{persons}.parquet"
     if not path.exists():
         settings.progress(f"synth {persons:,} persons")
         _child("synth", str(persons), str(path))
-    return path, _child("count", str(path))["records"]
+    counted = duckdb.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchone()
+    return path, int(counted[0]) if counted else 0
 
 
 def dedup_section(settings: Settings) -> list[Figure]:
@@ -239,11 +242,6 @@ def main(argv: list[str]) -> None:
 
         result = synth(int(args[0]), Path(args[1]))
         answer: dict[str, Any] = {"records": result.records}
-    elif kind == "count":
-        import duckdb
-
-        row = duckdb.execute(f"SELECT count(*) FROM read_parquet('{args[0]}')").fetchone()
-        answer = {"records": row[0] if row else 0}
     elif kind == "bare":
         answer = _bare(Path(args[0]))
     else:

@@ -72,11 +72,6 @@ def test_bad_input_is_one_line_exit_2_and_no_file(canbao: Run, tmp_path: Path) -
     ]:
         done = canbao("dedup", str(source), str(out), *args)
         assert (done.returncode, done.stderr.decode()) == (2, message)
-    done = canbao("dedup", str(tmp_path / "absent.csv"), str(out))
-    assert (done.returncode, done.stderr.decode()) == (
-        2,
-        f"canbao: {tmp_path / 'absent.csv'}：文件不存在或不可读\n",
-    )
 
 
 def test_synth_then_dedup_with_a_progress_bar_on_a_terminal(canbao: Run, tmp_path: Path) -> None:
