@@ -74,6 +74,14 @@ def test_bad_input_is_one_line_exit_2_and_no_file(canbao: Run, tmp_path: Path) -
         assert (done.returncode, done.stderr.decode()) == (2, message)
 
 
+def test_help_has_examples_and_exit_codes(canbao: Run) -> None:
+    for command in (["dedup"], ["synth"], ["bench", "batch"]):
+        done = canbao(*command, "--help")
+        text = done.stdout.decode("utf-8")
+        assert done.returncode == 0 and done.stderr == b""
+        assert "Example" in text and "Exit codes" in text
+
+
 def test_synth_then_dedup_with_a_progress_bar_on_a_terminal(canbao: Run, tmp_path: Path) -> None:
     records = tmp_path / "records.parquet"
     done = canbao("synth", "--persons", "500", str(records))
@@ -102,5 +110,6 @@ def test_synth_then_dedup_with_a_progress_bar_on_a_terminal(canbao: Run, tmp_pat
         shown += chunk
     os.close(leader)
     assert child.returncode == 0
-    assert "找出重复参保组".encode() in shown
+    assert "读取并检查记录".encode() in shown  # the first step, drawn when the bar starts
+    assert b"/4" in shown  # steps done of the four
     assert child.stdout.decode().startswith(f"已写出 {tmp_path / 'out.csv'}：")

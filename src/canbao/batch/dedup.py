@@ -11,24 +11,30 @@ with the same SQL text (``SQL``; the few dialect differences are ``Dialect``):
    one day; touching periods are a continuation). Groups of two or more are duplicates; their
    ``group_id`` is ``certno/<first rlts_id>``.
 2. **Shapes.** The decision depends on a group's records only through their order by
-   ``rlts_id``, scheme, region, places, flexible flag, the order of their dates and the years
-   of those dates, and on the person's identities, categories, entry year and employee months.
-   Each group is reduced to that *shape* (dates replaced by their rank within their year), so
-   that the millions of groups of a province share a few thousand shapes.
+   ``rlts_id``, scheme, places and flexible flag, the order of their dates (and, for a college
+   student with an entry year, whether each date's year is before, in or after it), which
+   records share a region and the policy values the rules read for it (``READ_KEYS``: regions
+   with the same values form a class), and on the person's student categories, tuopin
+   identity, entry year and whether the employee months reach the threshold. Each group is
+   reduced to that *shape* (``members`` and ``shapes``), so that the hundreds of thousands of
+   groups of 10^7 records share a few dozen shapes.
 3. **Decisions.** Each distinct shape is decided once by the rules engine
-   (``decide_facts("duplicates", …)``), and the answer joined back to every group of that
-   shape: one row per record, ``rlts_id, certno, group_id, type, action, subsidy_deduction,
-   notify_region, rules, status`` (SPEC section 7; ``status`` decided or policy_gap).
+   (``decide_facts("duplicates", …)``, with stand-in ids, dates and regions of the class), and
+   the answer joined back to every group of that shape: one row per record, ``rlts_id, certno,
+   group_id, type, action, subsidy_deduction, notify_region, rules, status`` (SPEC section 7;
+   ``status`` decided or policy_gap; ``notify_region`` the record's own region when the
+   decision notifies it).
 
-How the batch reads a person's facts from the records (section 7 repeats them on each record):
-the person's identities and categories are the union over all the person's records,
-``entered_school_year`` and ``employee_continuous_months`` the largest given; an open record
-(empty ``enddate``) runs to 2100-12-31, the latest day a case may name. Every group is
-decided, not only the one ``decide`` picks for ``as_of`` (rules.duplicates:
-``other_duplicate_groups``): each as ``decide`` decides
-that group's records, which for the group covering ``as_of`` (or the most recent) is the
-answer for all the person's records. ``as_of`` selects the policy year. There is no chosen
-record nor written commitment in the records, so a D4 group is ``awaiting_consent``.
+How the batch reads the person's facts from the group's records (section 7 repeats them on each
+record): identities and categories are their union, ``entered_school_year`` and
+``employee_continuous_months`` the largest given; an open record (empty ``enddate``) runs to
+2100-12-31, the latest day a case may name. Every group is decided, not only the one
+``decide`` picks for ``as_of`` (rules.duplicates: ``other_duplicate_groups``): each as
+``decide`` decides that group's records, which for the group covering ``as_of`` (or the most
+recent) is the answer for all the person's records. ``as_of`` selects the policy year. There is
+no chosen record nor written commitment in the records, so a D4 group is ``awaiting_consent``.
+The property test (tests/batch/test_dedup_property.py) checks all of this against
+``decide_case``.
 
 ``action``: ``keep``, ``terminate``, ``suspend`` or ``awaiting_consent``, and empty for every
 record of a group whose kept record the documents leave open (``status`` policy_gap);
