@@ -392,7 +392,7 @@ def dedup(
         with duckdb.connect() as con:
             records.bound(con, work, memory)
             tell(STEPS[0], 0, 0)
-            records.load(con, source)
+            counted = records.load(con, source)
             if engine == "spark":
                 result = _spark_run(con, source, work, as_of, policy, tell)
             else:
@@ -415,7 +415,6 @@ def dedup(
                 f"SELECT coalesce(action, 'undetermined'), count(*) FROM {result} GROUP BY 1 "
                 "ORDER BY 1"
             ).fetchall()
-            counted = con.execute("SELECT count(*) FROM records").fetchone()
             shapes = con.execute("SELECT count(*) FROM decided_shapes").fetchone()
         os.replace(partial, output)
     except BaseException:
@@ -423,11 +422,11 @@ def dedup(
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    assert figures is not None and counted is not None and shapes is not None
+    assert figures is not None and shapes is not None
     return DedupResult(
         output=output,
         engine=engine,
-        records=int(counted[0]),
+        records=counted,
         groups=int(figures[1]),
         rows=int(figures[0]),
         shapes=int(shapes[0]),

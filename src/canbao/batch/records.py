@@ -106,11 +106,11 @@ def bound(con: duckdb.DuckDBPyConnection, spill: Path, memory: str = MEMORY_LIMI
     con.execute("SET enable_progress_bar = false")
 
 
-def load(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Check the records file at ``path`` and make it the view ``records`` (typed as
-    ``COLUMNS``). A missing or unreadable file, a missing column, or a bad value is a
-    RecordsError naming the file, the row (CSV: the line; Parquet: the record's number) and
-    the column."""
+def load(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Check the records file at ``path``, make it the view ``records`` (typed as
+    ``COLUMNS``) and return how many records it has. A missing or unreadable file, a missing
+    column, or a bad value is a RecordsError naming the file, the row (CSV: the line; Parquet:
+    the record's number) and the column."""
     kind = file_format(path)
     if not path.is_file():
         raise RecordsError(f"{path}：文件不存在或不可读")
@@ -137,10 +137,11 @@ def load(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     con.execute(f"CREATE OR REPLACE TEMP VIEW records_text AS SELECT {text} FROM {source}")
     checks = _checks(found)
     try:
-        bad = con.execute(
-            f"SELECT bool_or({' OR '.join(f'({c})' for _, c, _ in checks)}) FROM records_text"
+        found_rows = con.execute(
+            f"SELECT count(*), bool_or({' OR '.join(f'({c})' for _, c, _ in checks)}) "
+            "FROM records_text"
         ).fetchone()
-        if bad and bad[0]:
+        if found_rows and found_rows[1]:
             _locate(con, path, kind, checks)
     except duckdb.Error as error:
         raise RecordsError(f"{path}：无法读取（{_first_line(error)}）") from error
@@ -149,6 +150,7 @@ def load(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         for name, kind in COLUMNS.items()
     )
     con.execute(f"CREATE OR REPLACE TEMP VIEW records AS SELECT {typed} FROM records_text")
+    return int(found_rows[0]) if found_rows else 0
 
 
 def _checks(found: dict[str, str]) -> list[tuple[str, str, str]]:
