@@ -15,6 +15,7 @@ import typer
 
 from canbao import __version__
 from canbao.cli import (
+    batch,
     bench,
     collection,
     decide,
@@ -86,6 +87,8 @@ app.add_typer(users.app, name="user")
 app.command("match", epilog=match.EPILOG)(match.match)
 app.add_typer(targets.app, name="targets")
 app.command("whatif", epilog=whatif.EPILOG)(whatif.whatif)
+app.command("dedup", epilog=batch.DEDUP_EPILOG)(batch.dedup)
+app.command("synth", epilog=batch.SYNTH_EPILOG)(batch.synth)
 
 
 def main(argv: list[str] | None = None) -> int:

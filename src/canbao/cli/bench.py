@@ -161,3 +161,73 @@ def api(
         )
         bench.write(doc, section, bench_api.BEGIN, bench_api.END)
         console.print(f"written: {doc}")
+
+
+@app.command(
+    "batch",
+    epilog="[bold]Examples[/bold]\n\n  canbao bench batch\n\n"
+    "  canbao bench batch --sizes 1000000,10000000 --spark-size 1000000\n\n"
+    "  canbao bench batch --write   (update docs/benchmarks.md)\n\n"
+    "[bold]Exit codes[/bold]: 0 measured; 1 a measurement failed.",
+)
+def batch(
+    sizes: Annotated[
+        str, typer.Option(help="Record counts for DuckDB, comma-separated.")
+    ] = "1000000,10000000,100000000",
+    spark_size: Annotated[
+        int, typer.Option(min=0, help="Record count for Spark local mode (0: none).")
+    ] = 1_000_000,
+    folder: Annotated[
+        Path, typer.Option(help="Where the generated records files are kept and reused.")
+    ] = Path("/tmp/canbao-bench"),
+    roster_rows: Annotated[
+        int, typer.Option(min=0, help="Roster rows of the matching section (0: none).")
+    ] = 1_000_000,
+    match_records: Annotated[
+        int, typer.Option(min=1, help="Records the roster is matched against.")
+    ] = 10_000_000,
+    whatif_persons: Annotated[
+        int, typer.Option(min=0, help="Persons of the what-if's registry (0: none).")
+    ] = 1_000_000,
+    write: Annotated[bool, typer.Option("--write", help="Update the benchmarks document.")] = False,
+    doc: Annotated[Path, typer.Option(help="The benchmarks document --write updates.")] = bench.ROOT
+    / "docs"
+    / "benchmarks.md",
+) -> None:
+    """Batch jobs: dedup at each size against a bare DuckDB overlap self-join on the same file
+    (ratio), growth, peak memory, Spark local mode, and the national run estimated."""
+    from canbao import bench_batch
+    from canbao.cli.output import fail
+
+    try:
+        counts = tuple(int(s.replace("_", "")) for s in sizes.split(",") if s.strip())
+    except ValueError:
+        fail(f"--sizes 须为以逗号分隔的记录数，而不是“{sizes}”")
+    console = Console(width=160)
+    size = bench.machine()
+    settings = bench_batch.Settings(
+        counts,
+        spark_size,
+        folder,
+        lambda step: console.print(f"… {step}", style="dim"),
+        roster_rows,
+        match_records,
+        whatif_persons,
+    )
+    try:
+        figures = bench_batch.bench_batch(settings)
+    except RuntimeError as error:
+        fail(str(error), code=1)
+    table = Table(title=f"canbao bench batch — {size['nproc']} processors, {size['memory']}")
+    for column in ("measure", "records", "time", "peak memory", "baseline, same run", "ratio"):
+        table.add_column(column, justify="left" if column == "measure" else "right")
+    table.add_column("note")
+    for row in bench_batch.rows_of(figures):
+        table.add_row(*row)
+    console.print(table)
+    for line in bench_batch.estimate(figures, int(size["nproc"])):
+        console.print(line)
+    if write:
+        section = bench_batch.markdown(figures, settings, datetime.date.today(), size)
+        bench.write(doc, section, bench_batch.BEGIN, bench_batch.END)
+        console.print(f"written: {doc}")
