@@ -9,7 +9,6 @@ import sys
 from datetime import date
 from typing import Any
 
-from registry_helpers import counts
 from sqlalchemy import func, select
 
 from canbao.adapters import tables as t
@@ -17,6 +16,7 @@ from canbao.adapters.database import Actor, ready, unit_of_work
 from canbao.certno import check_certno
 from canbao.services import demo, registry
 from canbao.services.registry import enrollments_as_of
+from registry_helpers import counts
 
 PERSONS = 200
 #: The rows of the first 200 persons (71 households) and of the units: fixed by the seed.

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from registry_helpers import counts
 from sqlalchemy import func, insert, select
 
 from canbao.adapters import tables as t
@@ -25,6 +24,7 @@ from canbao.cli import main
 from canbao.config import settings
 from canbao.services import demo, duplicates, registry
 from canbao.services.review import Refused
+from registry_helpers import counts
 
 CLERK, REVIEWER, SETUP = Actor("clerk-a"), Actor("clerk-b"), Actor("setup")
 AS_OF = date(2026, 1, 1)

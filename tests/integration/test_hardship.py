@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from registry_helpers import counts, register
 from sqlalchemy import select
 
 from canbao.adapters import tables as t
@@ -22,6 +21,7 @@ from canbao.cli import main
 from canbao.config import settings
 from canbao.services import hardship, registry
 from canbao.services.review import Refused
+from registry_helpers import counts, register
 
 #: The workflow rules these tests prove (tests/rules/test_rule_coverage.py).
 COVERS = {"K7"}

@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from registry_helpers import counts
 from sqlalchemy import create_engine, func, select
 
 from canbao.adapters import tables as t
@@ -24,6 +23,7 @@ from canbao.adapters.registration_form import RegistrationRow
 from canbao.adapters.sheets import write_xlsx
 from canbao.policy import load_policy
 from canbao.services.imports import hukou_region, import_registrations, to_registration
+from registry_helpers import counts
 
 #: Workflow rules these tests prove (tests/rules/test_rule_coverage.py).
 COVERS = {"K2"}

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from registry_helpers import counts, pay
 from sqlalchemy import select
 
 from canbao.adapters import tables as t
@@ -25,6 +24,7 @@ from canbao.domain.codes import ENROLLMENT_INFO
 from canbao.domain.registry import NEW, STOP, Outcome, Registration
 from canbao.services import registry
 from canbao.services.imports import import_registrations
+from registry_helpers import counts, pay
 
 #: Workflow rules these tests prove (tests/rules/test_rule_coverage.py).
 COVERS = {"K5", "K6"}

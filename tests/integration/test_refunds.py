@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from registry_helpers import counts, register
 from sqlalchemy import select
 
 from canbao.adapters import tables as t
@@ -19,6 +18,7 @@ from canbao.cli import main
 from canbao.config import settings
 from canbao.services import hardship, refunds, registry
 from canbao.services.review import Refused
+from registry_helpers import counts, register
 
 CLERK, REVIEWER = Actor("clerk-a"), Actor("clerk-b")
 

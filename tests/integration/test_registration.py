@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from registry_helpers import counts, pay
 from sqlalchemy import insert, select
 
 from canbao.adapters import tables as t
@@ -15,6 +14,7 @@ from canbao.adapters.database import Actor, ready, unit_of_work
 from canbao.domain.codes import Scheme
 from canbao.domain.registry import BASIC_INFO, NEW, SCHOOL, STOP, Registration
 from canbao.services import registry
+from registry_helpers import counts, pay
 
 #: Workflow rules these tests prove (tests/rules/test_rule_coverage.py).
 COVERS = {"K2"}
