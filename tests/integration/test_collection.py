@@ -19,7 +19,7 @@ from canbao.adapters.database import Actor, UnitOfWork, ready, unit_of_work
 from canbao.certno.check import check_character
 from canbao.domain.registry import NEW, STOP, Registration
 from canbao.services import collection, hardship, registry
-from registry_helpers import counts
+from registry_helpers import changed, counts
 
 #: The workflow rules this module proves (tests/rules/test_rule_coverage.py reads it).
 COVERS = frozenset({"K1", "K2", "K3", "K4"})
@@ -59,10 +59,6 @@ PEOPLE: dict[str, tuple[Registration, tuple[str, ...]]] = {
     "g_tuopin": (person(NANMING, 3, "南明丙"), ("tuopin",)),
     "g_tekun": (person(NANMING, 4, "南明丁"), ("tekun",)),
 }
-
-
-def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
-    return {name: after[name] - before[name] for name in after if after[name] != before[name]}
 
 
 @pytest.fixture

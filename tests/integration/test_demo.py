@@ -16,7 +16,7 @@ from canbao.adapters.database import Actor, ready, unit_of_work
 from canbao.certno import check_certno
 from canbao.services import demo, registry
 from canbao.services.registry import enrollments_as_of
-from registry_helpers import counts
+from registry_helpers import changed, counts
 
 PERSONS = 200
 #: The rows of the first 200 persons (71 households) and of the units: fixed by the seed.
@@ -38,10 +38,6 @@ ADDED = {
 def load(url: str, persons: int = PERSONS) -> demo.Loaded:
     with unit_of_work(url, Actor(demo.ACTOR)) as uow:
         return demo.load(uow, persons)
-
-
-def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
-    return {name: after[name] - before[name] for name in after if after[name] != before[name]}
 
 
 def test_demo_writes_exactly_the_rows_of_its_persons(database_url: str) -> None:

@@ -24,7 +24,7 @@ from canbao.cli import main
 from canbao.config import settings
 from canbao.services import demo, duplicates, registry
 from canbao.services.review import Refused
-from registry_helpers import counts
+from registry_helpers import changed, counts
 
 CLERK, REVIEWER, SETUP = Actor("clerk-a"), Actor("clerk-b"), Actor("setup")
 AS_OF = date(2026, 1, 1)
@@ -133,10 +133,6 @@ def url(database_url: str) -> str:
     relation(database_url, "R41", "P4", "440783", date(2021, 10, 15))
     relation(database_url, "R42", "P4", "441402", date(2024, 3, 1), ended=date(2025, 6, 30))
     return database_url
-
-
-def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
-    return {name: after[name] - before[name] for name in after if after[name] != before[name]}
 
 
 def detect(url: str, region: str | None = None) -> duplicates.Detected:

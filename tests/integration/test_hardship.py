@@ -21,7 +21,7 @@ from canbao.cli import main
 from canbao.config import settings
 from canbao.services import hardship, registry
 from canbao.services.review import Refused
-from registry_helpers import counts, register
+from registry_helpers import changed, counts, register
 
 #: The workflow rules these tests prove (tests/rules/test_rule_coverage.py).
 COVERS = {"K7"}
@@ -45,10 +45,6 @@ def url(database_url: str) -> str:
     register(database_url, CLERK, "王小明", WANG, "440783")
     register(database_url, CLERK, "李四", LI, "520102")
     return database_url
-
-
-def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
-    return {name: after[name] - before[name] for name in after if after[name] != before[name]}
 
 
 def row(name: str, number: str, identity: str, change: str, day: str) -> dict[str, str]:

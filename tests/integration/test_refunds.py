@@ -18,7 +18,7 @@ from canbao.cli import main
 from canbao.config import settings
 from canbao.services import hardship, refunds, registry
 from canbao.services.review import Refused
-from registry_helpers import counts, register
+from registry_helpers import changed, counts, register
 
 CLERK, REVIEWER = Actor("clerk-a"), Actor("clerk-b")
 
@@ -49,10 +49,6 @@ def url(database_url: str) -> str:
     with unit_of_work(database_url, REVIEWER) as uow:
         hardship.confirm_hardship_list(uow, "民政", "2021-11")
     return database_url
-
-
-def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
-    return {name: after[name] - before[name] for name in after if after[name] != before[name]}
 
 
 def apply(url: str, number: str, reason: str, event_on: date, applied_on: date) -> Any:

@@ -14,7 +14,7 @@ from canbao.adapters.database import Actor, ready, unit_of_work
 from canbao.domain.codes import Scheme
 from canbao.domain.registry import BASIC_INFO, NEW, SCHOOL, STOP, Registration
 from canbao.services import registry
-from registry_helpers import counts, pay
+from registry_helpers import changed, counts, pay
 
 #: Workflow rules these tests prove (tests/rules/test_rule_coverage.py).
 COVERS = {"K2"}
@@ -212,10 +212,6 @@ def versions(url: str) -> list[tuple[Any, ...]]:
             ).order_by(v.c.id)
         )
         return [tuple(row) for row in rows]
-
-
-def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
-    return {name: after[name] - before[name] for name in after if after[name] != before[name]}
 
 
 def test_a_mid_year_enrollee_with_proofs_gets_the_benefit_start_of_b2(database_url: str) -> None:
@@ -451,6 +447,51 @@ def test_a_permit_expiry_stops_the_enrollment_the_day_after(database_url: str) -
         assert stas(date(2022, 7, 1)) == ["2"]
     with unit_of_work(database_url, CLERK) as uow:
         assert registry.stop_expired_permits(uow, date(2022, 8, 1)) == []
+
+
+def test_a_change_keeps_every_field_the_form_does_not_give(database_url: str) -> None:
+    """A 变更 of the phone alone (no 性别 on the form) carries the permit, sex, birth date,
+    residence and the rest of the earlier version over: a change loses nothing (W12)."""
+    registered = run(database_url, ZHAO)
+    before = counts(database_url)
+    changed_tel = run(
+        database_url,
+        Registration(
+            chg_type=BASIC_INFO,
+            psn_name="赵六",
+            certno=ZHAO.certno,
+            insuplc_admdvs="440783",
+            accepted_on=date(2021, 11, 5),
+            tel="13700000000",
+        ),
+    )
+    assert changed_tel.status == "accepted"
+    assert changed(before, counts(database_url)) == {"change_log": 1, "person_version": 1}
+    v = t.person_version
+    data = [c for c in v.columns if c.name not in ("id", "valid_from", "change_id")]
+    with ready(database_url).connect() as connection:
+        rows = connection.execute(select(v.c.valid_from, *data).order_by(v.c.id)).all()
+    common = {
+        "psn_no": registered.psn_no,
+        "psn_name": "赵六",
+        "gend": "1",
+        "brdy": date(1992, 2, 2),
+        "naty": None,
+        "hukou_admdvs": "440100",
+        "resd_admdvs": "440783",
+        "bank_acct": None,
+        "alive": True,
+        "death_date": None,
+        "under_parent_name": False,
+        "permit_expires_on": date(2022, 6, 30),
+    }
+    assert [r._asdict() for r in rows] == [
+        {"valid_from": date(2021, 10, 20), **common, "tel": None},
+        {"valid_from": date(2021, 11, 5), **common, "tel": "13700000000"},
+    ]
+    with unit_of_work(database_url, CLERK) as uow:  # the permit still stops the relation
+        stopped = registry.stop_expired_permits(uow, date(2022, 7, 15))
+    assert [(o.status, o.psn_no) for o in stopped] == [("accepted", registered.psn_no)]
 
 
 # --- W4: schools as enrollment units ---------------------------------------------------------

@@ -18,7 +18,7 @@ from canbao.adapters.database import Actor, ready, unit_of_work
 from canbao.certno.check import check_character
 from canbao.domain.registry import NEW, SCHOOL, Registration
 from canbao.services import collection, registry, targets
-from registry_helpers import counts
+from registry_helpers import changed, counts
 
 #: The workflow rules this module proves (tests/rules/test_rule_coverage.py reads it).
 COVERS = frozenset({"T1", "T2", "T3"})
@@ -55,10 +55,6 @@ def write_xlsx(path: Path, title: str, rows: list[list[object]]) -> Path:
         sheet.append(row)
     book.save(path)
     return path
-
-
-def changed(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
-    return {name: after[name] - before[name] for name in after if after[name] != before[name]}
 
 
 # --- T1: reading and checking ----------------------------------------------------------------

@@ -81,6 +81,8 @@ FUNDING_SOURCES: dict[str, str] = {
 
 #: 性别 gend (SPEC section 2).
 SEXES: dict[str, str] = {"1": "男", "2": "女", "0": "未知", "9": "未说明"}
+#: 未知的性别: what a form that does not give 性别 carries.
+UNKNOWN_SEX = "0"
 
 #: 人员类别 psn_type of residents (SPEC section 2); 16xx 居民（老年） are residents too.
 RESIDENT_PSN_TYPES: dict[str, str] = {

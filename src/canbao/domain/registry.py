@@ -17,6 +17,7 @@ from canbao.domain.codes import (
     PSN_TYPE_CATEGORIES,
     RESIDENT_ADULT,
     STOP,
+    UNKNOWN_SEX,
 )
 from canbao.domain.decision import Decision, to_json
 
@@ -68,7 +69,7 @@ class Registration:
     psn_type: str = RESIDENT_ADULT
     psn_cert_type: str = "01"
     certno: str | None = None
-    gend: str = "0"
+    gend: str = UNKNOWN_SEX
     brdy: date | None = None
     tel: str | None = None
     bank_acct: str | None = None

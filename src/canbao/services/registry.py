@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import UnitOfWork
-from canbao.domain.codes import IDENTITIES, Scheme
+from canbao.domain.codes import IDENTITIES, UNKNOWN_SEX, Scheme
 from canbao.domain.decision import Decision, Status
 from canbao.domain.periods import Period
 from canbao.domain.registry import BASIC_INFO, NEW, SCHOOL, STOP, Outcome, Registration
@@ -222,10 +222,12 @@ def change(
     if late is not None:
         return Outcome("refused", late.explanation, psn_no, decisions=(late,))
     before = person_as_of(connection, psn_no, registration.accepted_on)
-    after = _person_values(registration)
-    person_changed = before is None or any(
-        before[k] != v for k, v in after.items() if v is not None
-    )
+    after = {
+        k: v
+        for k, v in _person_values(registration).items()
+        if v is not None and not (k == "gend" and v == UNKNOWN_SEX)  # a form without 性别
+    }
+    person_changed = before is None or any(before[k] != v for k, v in after.items())
     if not person_changed and moving is None:
         return Outcome("unchanged", "信息无变化。", psn_no)
     fields = {"insuplc_admdvs"} if moving is not None else set()
@@ -253,20 +255,13 @@ def change(
         office_admdvs=office_of(registration),
     )
     if person_changed:
-        merged = {
-            **(dict(before) if before else {}),
-            **{k: v for k, v in after.items() if v is not None},
-        }
+        # The new version carries every field of the one it follows (nationality, death,
+        # residence permit, …) with the form's fields over them: a change loses nothing.
+        kept = {k: before[k] for k in _PERSON_DATA} if before is not None else {}
+        merged = {"alive": True, "under_parent_name": False, "gend": UNKNOWN_SEX} | kept | after
         connection.execute(
             insert(t.person_version),
-            dict(
-                psn_no=psn_no,
-                valid_from=registration.accepted_on,
-                change_id=change_id,
-                **{k: merged.get(k) for k in after},
-                alive=merged.get("alive", True),
-                under_parent_name=bool(merged.get("under_parent_name")),
-            ),
+            dict(psn_no=psn_no, valid_from=registration.accepted_on, change_id=change_id, **merged),
         )
     rlts_id = None
     if moving is not None:
@@ -708,6 +703,14 @@ def _insert_ignore(connection: Connection, table: Table) -> Any:
     if connection.dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     return sqlite.insert(table).on_conflict_do_nothing()
+
+
+#: The person's data a version holds (every column but its identity, person and change).
+_PERSON_DATA = tuple(
+    c.name
+    for c in t.person_version.columns
+    if c.name not in ("id", "psn_no", "valid_from", "change_id")
+)
 
 
 def _person_values(registration: Registration) -> dict[str, Any]:
