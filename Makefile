@@ -25,7 +25,7 @@ run: setup
 
 # Every tier in one pytest run, after lint, type checks and the policy data check.
 test: setup lint policy-check
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 lint: setup
 	$(BIN)/ruff check src tests
