@@ -56,7 +56,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # confirmed proposals (maker); confirm or reject (checker: never the proposer); the list.
     "duplicates.propose": frozenset({"clerk", "city_admin"}),
     "duplicates.review": frozenset({"reviewer", "city_admin"}),
-    "duplicates.list": frozenset({"clerk", "reviewer", "city_admin"}),
+    "duplicates.list": frozenset({"clerk", "reviewer", "city_admin", "analyst"}),
     # Matching a roster against the registry of the scope (SPEC section 7).
     "match": frozenset({"clerk", "reviewer", "city_admin"}),
     # What-if assessments (W11): totals only.
