@@ -434,9 +434,13 @@ SELECT * FROM records
 WHERE certno IN (SELECT certno FROM roster_ids) OR brdy IN (SELECT brdy FROM births)"""
 
 
-def _registry_tables(url: str, as_of: datetime.date) -> tuple[pa.Table, pa.Table]:
+def _registry_tables(
+    url: str, as_of: datetime.date, regions: Sequence[str] | None = None
+) -> tuple[pa.Table, pa.Table]:
     """The registry's persons and relations as of the day, read with one query per table and
-    shaped in DuckDB (the latest version valid on the day; ADR 0006)."""
+    shaped in DuckDB (the latest version valid on the day; ADR 0006). With ``regions`` (a
+    user's scope), only the persons with a relation in one of them (or, never enrolled, a
+    hukou there) and their relations: nobody else is seen."""
     pv, c, e, ev, log = (
         t.person_version, t.certificate, t.enrollment, t.enrollment_version, t.change_log,
     )  # fmt: skip
@@ -475,19 +479,29 @@ def _registry_tables(url: str, as_of: datetime.date) -> tuple[pa.Table, pa.Table
                 rows = result.fetchall()
                 data = {column: [row[i] for row in rows] for i, column in enumerate(columns)}
                 con.register(name, pa.table(data) if rows else _empty_arrow(query))
+        seen = ""
+        if regions is not None:
+            con.register("scope", pa.table({"admdvs": pa.array(list(regions), pa.string())}))
+            seen = (
+                " AND (v.psn_no IN (SELECT psn_no FROM relation WHERE insuplc_admdvs IN "
+                "(SELECT admdvs FROM scope)) OR (v.hukou_admdvs IN (SELECT admdvs FROM scope) "
+                "AND v.psn_no NOT IN (SELECT psn_no FROM relation)))"
+            )
         persons = con.sql(
             "SELECT v.psn_no AS pkey, v.psn_no, c.certno, v.psn_name, v.gend, v.brdy, "
             "v.hukou_admdvs AS region FROM (SELECT *, row_number() OVER (PARTITION BY psn_no "
             "ORDER BY valid_from DESC, id DESC) AS n FROM version) v "
             "LEFT JOIN (SELECT psn_no, min(certno) AS certno FROM certificate GROUP BY psn_no) c "
-            "ON c.psn_no = v.psn_no WHERE v.n = 1"
+            "ON c.psn_no = v.psn_no WHERE v.n = 1" + seen
         ).to_arrow_table()
+        con.register("seen", persons.select(["psn_no"]))
         relations = con.sql(
             "SELECT psn_no AS pkey, insutype, insuplc_admdvs AS admdvs, psn_insu_stas AS stas, "
             "psn_insu_date AS begndate, CAST(paus_insu_date - 1 AS DATE) AS enddate, "
             "CASE WHEN paus_insu_date IS NULL THEN NULL ELSE reason END AS reason "
             "FROM (SELECT *, row_number() OVER (PARTITION BY rlts_id "
             "ORDER BY valid_from DESC, id DESC) AS n FROM relation) WHERE n = 1"
+            " AND psn_no IN (SELECT psn_no FROM seen)"
         ).to_arrow_table()
     finally:
         con.close()
@@ -556,12 +570,14 @@ def match_file(
     records: Path | None = None,
     engine: Engine = "duckdb",
     as_of: datetime.date | None = None,
+    regions: Sequence[str] | None = None,
 ) -> MatchReport:
-    """Match a roster file against the registry at ``database_url`` or, with ``records``,
-    against a section-7 records file. Raises MatchError for a file that cannot be read."""
+    """Match a roster file against the registry at ``database_url`` (only the persons of
+    ``regions`` when given) or, with ``records``, against a section-7 records file. Raises
+    MatchError for a file that cannot be read."""
     return match_roster(
         read_roster(roster), database_url=database_url, records=records, engine=engine,
-        as_of=as_of,
+        as_of=as_of, regions=regions,
     )  # fmt: skip
 
 
@@ -573,8 +589,10 @@ def match_roster(
     engine: Engine = "duckdb",
     as_of: datetime.date | None = None,
     cores: int | None = None,
+    regions: Sequence[str] | None = None,
 ) -> MatchReport:
-    """Match roster rows (``row, psn_name, certno, gend, brdy, region``) — see the module."""
+    """Match roster rows (``row, psn_name, certno, gend, brdy, region``) — see the module;
+    with ``regions``, against the registry's persons of those regions only."""
     day = as_of or datetime.date.today()
     checked = _checked_roster(roster, day)
     ids = checked.filter(pc.is_valid(checked["certno18"])).select(["row", "certno18"])
@@ -590,7 +608,7 @@ def match_roster(
         if records is not None:
             _records_source(backend, records)
         elif database_url is not None:
-            persons, relations = _registry_tables(database_url, day)
+            persons, relations = _registry_tables(database_url, day, regions)
             backend.load("persons", persons)
             backend.load("relations", relations)
         else:

@@ -66,6 +66,7 @@ from canbao.domain.registry import EMPLOYER, SCHOOL
 from canbao.policy import Policy, load_policy
 from canbao.rules import duplicates as rules
 from canbao.rules.decide import decide_facts
+from canbao.services.access import scope_regions
 from canbao.services.registry import (
     NORMAL,
     PAID,
@@ -224,13 +225,15 @@ def detect(
     uow: UnitOfWork, as_of: date, region: str | None = None, policy: Policy | None = None
 ) -> Detected:
     """Find the persons with two or more relations normal and paid as of ``as_of`` (in one
-    query; with one of them in ``region`` when given), decide each with the engine, and propose
+    query; with one of them within ``region`` when given: the region or, for a city, one of
+    its counties), decide each with the engine, and propose
     each duplicate group not proposed yet (a rejected proposal's group is proposed again)."""
     policy = policy or load_policy()
     if uow.connection.dialect.name == "postgresql":  # one detection at a time (SQLite: IMMEDIATE)
         uow.connection.execute(select(func.pg_advisory_xact_lock(DETECT_LOCK)))
     query = _candidates(region is not None)
-    values = {"as_of": as_of, "year": as_of.year, "region": region}
+    regions = None if region is None else scope_regions(uow.connection, policy, region)
+    values = {"as_of": as_of, "year": as_of.year, "regions": regions}
     persons: list[str] = list(uow.connection.execute(query, values).scalars())
     proposed: list[Case] = []
     existing: list[str] = []
@@ -255,7 +258,7 @@ def detect(
 @cache
 def _candidates(in_region: bool) -> Select[Any]:
     """The persons with two or more relations normal and paid (parameters ``as_of``,
-    ``year``, and ``region`` when ``in_region``), built once."""
+    ``year``, and the list ``regions`` when ``in_region``), built once."""
     r = _relations(by_person=False)
     query = (
         select(r.c.psn_no)
@@ -265,7 +268,8 @@ def _candidates(in_region: bool) -> Select[Any]:
         .order_by(r.c.psn_no)
     )
     if in_region:
-        here = case((r.c.insuplc_admdvs == bindparam("region"), 1), else_=0)
+        within = r.c.insuplc_admdvs.in_(bindparam("regions", expanding=True))
+        here = case((within, 1), else_=0)
         query = query.having(func.sum(here) > 0)
     return query
 

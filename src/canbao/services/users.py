@@ -52,6 +52,17 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "refund.apply": frozenset({"clerk", "city_admin"}),
     "refund.confirm": frozenset({"reviewer", "city_admin"}),
     "refund.pay": frozenset({"clerk", "city_admin"}),
+    # Duplicate enrollments (W7): detect, record the person's commitment and apply the
+    # confirmed proposals (maker); confirm or reject (checker: never the proposer); the list.
+    "duplicates.propose": frozenset({"clerk", "city_admin"}),
+    "duplicates.review": frozenset({"reviewer", "city_admin"}),
+    "duplicates.list": frozenset({"clerk", "reviewer", "city_admin", "analyst"}),
+    # Matching a roster against the registry of the scope (SPEC section 7).
+    "match": frozenset({"clerk", "reviewer", "city_admin"}),
+    # What-if assessments (W11): totals only.
+    "whatif": frozenset({"analyst", "city_admin"}),
+    # Coverage against the targets (T1) and the compulsory-education students (T3): counts.
+    "targets.read": frozenset({"clerk", "reviewer", "city_admin", "analyst"}),
 }
 
 #: Roles that see identity numbers, phones and bank accounts in lists (their work needs them).

@@ -7,11 +7,15 @@ from canbao.api.routes import (
     auth,
     collection,
     decide,
+    duplicates,
     hardship,
     health,
+    matches,
     persons,
     refunds,
     registry,
+    targets,
+    whatif,
 )
 
 ROUTERS = (
@@ -23,4 +27,8 @@ ROUTERS = (
     collection.router,
     hardship.router,
     refunds.router,
+    duplicates.router,
+    matches.router,
+    whatif.router,
+    targets.router,
 )
