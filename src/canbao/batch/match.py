@@ -63,9 +63,9 @@ from canbao.adapters.sheets import SheetError, read_table
 from canbao.batch import records as rec
 from canbao.batch.names import fold, prepare
 from canbao.certno import check_certno
-from canbao.certno.check import _CHECK_MAP, _EARLIEST_BIRTH_DATE, _WEIGHTS, FOREIGNER_MARK
+from canbao.certno.check import EARLIEST_BIRTH_DATE, FOREIGNER_MARK
 from canbao.certno.regions import address_codes
-from canbao.domain.codes import ENROLLMENT_STATUS, REFUND_REASONS
+from canbao.domain.codes import ENROLLMENT_STATUS, INSUTYPE_NAMES, REFUND_REASONS
 from canbao.services.imports import hukou_region
 
 if TYPE_CHECKING:
@@ -103,7 +103,6 @@ ROSTER_COLUMNS: Final[dict[str, str]] = {
 REQUIRED: Final = ("psn_name", "certno")
 
 #: Scheme names for the details (SPEC section 2).
-INSUTYPE_NAMES: Final = {"310": "职工基本医疗保险", "390": "城乡居民基本医疗保险"}
 _SEXES: Final = {"男": "1", "女": "2", "1": "1", "2": "2"}
 _SEX_NAMES: Final = {"1": "男", "2": "女"}
 _DATE: Final = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{4})(\d{2})(\d{2})")
@@ -225,22 +224,13 @@ def _date(text: str) -> datetime.date | None:
         return None
 
 
-def _check_char_sql(column: str) -> str:
-    """The GB 11643 check character of ``column``'s first 17 digits, in SQL."""
-    total = " + ".join(
-        f"CAST(substr({column}, {position}, 1) AS INTEGER) * {weight}"
-        for position, weight in enumerate(_WEIGHTS, start=1)
-    )
-    return f"substr('{_CHECK_MAP}', (({total}) % 11) + 1, 1)"
-
-
 #: An 18-digit citizen's or permit number that check_certno accepts exactly as it stands.
 VALID_ID_SQL: Final = (
     "coalesce(CASE WHEN regexp_full_match(certno, "
     f"'[1-{int(FOREIGNER_MARK) - 1}][0-9]{{16}}[0-9X]') "
-    f"THEN {_check_char_sql('certno')} = substr(certno, 18, 1) "
+    f"THEN {rec.check_character_sql('certno')} = substr(certno, 18, 1) "
     "AND CAST(try_strptime(substr(certno, 7, 8), '%Y%m%d') AS DATE) "
-    f"BETWEEN DATE '{_EARLIEST_BIRTH_DATE.isoformat()}' AND DATE '{{today}}' "
+    f"BETWEEN DATE '{EARLIEST_BIRTH_DATE.isoformat()}' AND DATE '{{today}}' "
     "AND substr(certno, 1, 6) IN (SELECT code FROM address_code) END, false)"
 )
 
@@ -931,9 +921,9 @@ def _synthetic(
     DuckDB. Numbers: 440783 + a birth date + a sequence + the check character."""
     con = _duckdb()
     try:
-        check = _check_char_sql("body")
+        check = rec.check_character_sql("body")
         moved = "('110101' || substr(certno, 7, 11))"  # the same person, registered nowhere
-        other = f"{moved} || {_check_char_sql(moved)}"
+        other = f"{moved} || {rec.check_character_sql(moved)}"
         con.execute(
             f"""CREATE TABLE people AS SELECT i,
                 body || {check} AS certno,

@@ -15,6 +15,7 @@ from typing import Final
 
 import duckdb
 
+from canbao.certno.check import CHECK_CHARACTERS, WEIGHTS
 from canbao.domain.codes import CATEGORIES, IDENTITIES, Scheme
 from canbao.rules.duplicates import PLACE_NAMES
 
@@ -47,6 +48,18 @@ SPARK_SCHEMA: Final[str] = ", ".join(
 )
 
 FORMATS: Final = (".csv", ".parquet")
+
+
+def check_character_sql(number: str) -> str:
+    """The GB 11643 check character of the first 17 digits of SQL expression ``number``, in
+    SQL that DuckDB and Spark both run (the weights and characters of canbao.certno.check)."""
+    total = " + ".join(
+        f"CAST(substr({number}, {position}, 1) AS INTEGER) * {weight}"
+        for position, weight in enumerate(WEIGHTS, start=1)
+    )
+    return f"substr('{CHECK_CHARACTERS}', (({total}) % 11) + 1, 1)"
+
+
 #: DuckDB's memory limit for a batch job (issue 7: ≤ 2 GB peak for the whole process).
 MEMORY_LIMIT: Final = "1GB"
 #: psn_clct_stas 1 (正常缴费): the contribution is paid (33号 二（四） "参保缴费状态正常").

@@ -61,7 +61,6 @@ _DAYS: Final = 36_500
 _SPACE: Final = len(_REGIONS) * _DAYS * 1000
 _MULTIPLIER: Final = 387_420_489  # 3^18: prime to the space (2, 5 and 73), so a bijection
 MAX_PERSONS: Final = _SPACE
-_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 @dataclass(frozen=True)
@@ -94,14 +93,6 @@ def _shape_case() -> str:
         bound += weight
         arms.append(f"WHEN u < {bound} THEN '{name}'")
     return "CASE " + " ".join(arms) + " END"
-
-
-def _check_character(number: str) -> str:
-    """The GB 11643 check character of the 17 characters in SQL expression ``number``."""
-    total = " + ".join(
-        f"{w} * CAST(substr({number}, {i + 1}, 1) AS INTEGER)" for i, w in enumerate(_WEIGHTS)
-    )
-    return f"substr('10X98765432', (({total}) % 11) + 1, 1)"
 
 
 def query(persons: int, seed: int = SEED) -> str:
@@ -224,7 +215,7 @@ WITH base AS NOT MATERIALIZED (
 SELECT
   'R' || lpad(CAST(i AS VARCHAR), 10, '0') || CAST(slot AS VARCHAR) AS rlts_id,
   'P' || lpad(CAST(i AS VARCHAR), 10, '0') AS psn_no,
-  number17 || {_check_character("number17")} AS certno,
+  number17 || {records.check_character_sql("number17")} AS certno,
   {surnames}[1 + CAST(h1 % {len(_surnames())} AS INTEGER)]
     || CASE WHEN seq % 2 = 1 THEN {male}[1 + CAST(h2 % {len(MALE_NAMES)} AS INTEGER)]
             ELSE {female}[1 + CAST(h2 % {len(FEMALE_NAMES)} AS INTEGER)] END AS psn_name,

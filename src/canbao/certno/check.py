@@ -73,11 +73,11 @@ RESIDENT_ID: Final = "01"
 FOREIGN_PERMANENT_RESIDENCE: Final = "07"
 HMT_RESIDENCE_PERMIT: Final = "17"
 
-_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK_MAP: Final = "10X98765432"
+WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARACTERS: Final = "10X98765432"
 _DIGITS: Final = frozenset("0123456789")
 _LETTERS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_EARLIEST_BIRTH_DATE: Final = datetime.date(1880, 1, 1)
+EARLIEST_BIRTH_DATE: Final = datetime.date(1880, 1, 1)
 #: First digit of the 2023 foreign permanent residence ID; citizens' numbers start with 1–8.
 FOREIGNER_MARK: Final = "9"
 # Whitespace (also the full-width space U+3000) and the dashes people type between groups.
@@ -136,8 +136,8 @@ class CertNoCheck:
 
 def check_character(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character of 17 ASCII digits (GB 11643-1999)."""
-    total = sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True))
-    return _CHECK_MAP[total % 11]
+    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
+    return CHECK_CHARACTERS[total % 11]
 
 
 def _valid(
@@ -220,7 +220,7 @@ def _numeric(number: str, s: str, today: datetime.date, notes: tuple[str, ...]) 
         birth = datetime.date(int(body[6:10]), int(body[10:12]), int(body[12:14]))
     except ValueError:
         return _invalid(number, "bad_birth_date", f"出生日期 {body[6:14]} 不是有效日期", notes)
-    if birth < _EARLIEST_BIRTH_DATE:
+    if birth < EARLIEST_BIRTH_DATE:
         return _invalid(number, "birth_date_too_early", "出生日期早于1880-01-01", notes)
     if birth > today:
         return _invalid(

@@ -19,6 +19,9 @@ class Scheme(StrEnum):
         return {"employee": "310", "resident": "390"}[self.value]
 
 
+#: 险种类型 insutype → its name.
+INSUTYPE_NAMES: dict[str, str] = {"310": "职工基本医疗保险", "390": "城乡居民基本医疗保险"}
+
 #: 资助参保身份 — hardship identities used in policy data and cases.
 IDENTITIES: dict[str, str] = {
     "tekun": "特困人员",
