@@ -24,7 +24,7 @@ from canbao.domain.codes import ENROLLMENT_INFO
 from canbao.domain.registry import NEW, STOP, Outcome, Registration
 from canbao.services import registry
 from canbao.services.imports import import_registrations
-from registry_helpers import counts, pay
+from registry_helpers import changed, counts, pay
 
 #: Workflow rules these tests prove (tests/rules/test_rule_coverage.py).
 COVERS = {"K5", "K6"}
@@ -66,11 +66,6 @@ KAIPING = replace(
 def run(url: str, registration: Registration) -> Outcome:
     with unit_of_work(url, CLERK) as uow:
         return registry.apply(uow, registration)
-
-
-def changed(before: dict[str, int], url: str) -> dict[str, int]:
-    after = counts(url)
-    return {name: after[name] - before[name] for name in after if after[name] != before[name]}
 
 
 def log(url: str, *actions: str) -> list[dict[str, Any]]:
@@ -118,7 +113,7 @@ def test_the_regions_own_office_takes_it_without_k5(database_url: str) -> None:
     outcome = run(database_url, replace(ZHANG, office_admdvs="441402"))
     assert outcome.status == "accepted"
     assert [d.rules for d in outcome.decisions] == [("E1",)]
-    assert changed(before, database_url) == {
+    assert changed(before, counts(database_url)) == {
         "change_log": 2,
         "person": 1,
         "certificate": 1,
@@ -159,7 +154,7 @@ def test_another_countys_office_of_the_city_registers_citing_k5(database_url: st
         "参保属地变更（参保跨区域流动），梅县区（441403）的经办机构受理参保属地梅江区（441402）"
         "的新参保登记。"
     )
-    assert changed(before, database_url) == {
+    assert changed(before, counts(database_url)) == {
         "change_log": 2,
         "person": 1,
         "certificate": 1,
@@ -234,7 +229,7 @@ def test_a_stop_at_another_countys_office_is_not_settled_in_meizhou(database_url
     assert counts(database_url) == before
     stopped = run(database_url, replace(stop, office_admdvs="441402"))
     assert (stopped.status, stopped.rlts_id) == ("accepted", registered.rlts_id)
-    assert changed(before, database_url) == {"change_log": 1, "enrollment_version": 1}
+    assert changed(before, counts(database_url)) == {"change_log": 1, "enrollment_version": 1}
     [row] = log(database_url, "stop")
     assert (row["office"], row["rules"], row["statuses"]) == ("441402", [], ["decided"])
     assert row["citations"] == [{"doc": "本项目约定", "section": "W1（停保）"}]
@@ -267,7 +262,7 @@ def test_kaiping_stops_are_handled_city_wide_only_within_kaiping(database_url: s
     assert counts(database_url) == before
     stopped = run(database_url, replace(stop, office_admdvs="440783"))
     assert stopped.status == "accepted"
-    assert changed(before, database_url) == {"change_log": 1, "enrollment_version": 1}
+    assert changed(before, counts(database_url)) == {"change_log": 1, "enrollment_version": 1}
     assert versions(database_url)[-1][2:4] == ("2", "2")  # joined_employee: suspended
 
 
@@ -322,7 +317,7 @@ def test_a_move_to_another_county_before_payment_cites_k5_and_k6(database_url: s
     assert moved.decisions[1].explanation == (
         "2022年度缴费期开始后、缴费前变更参保属地（梅市医保〔2021〕7号 三（一））。"
     )
-    assert changed(before, database_url) == {
+    assert changed(before, counts(database_url)) == {
         "change_log": 1,
         "enrollment": 1,
         "enrollment_version": 2,
@@ -390,7 +385,7 @@ def test_a_name_change_around_the_payment(
     assert outcome.status == status
     assert [d.rules for d in outcome.decisions] == rules
     if written:
-        assert changed(before, database_url) == {"change_log": 1, "person_version": 1}
+        assert changed(before, counts(database_url)) == {"change_log": 1, "person_version": 1}
         [row] = log(database_url, "change")
         assert row["rules"] == [r for rule in rules for r in rule]
         assert row["citations"] == (K6_DOCS if rules else [])
@@ -414,7 +409,7 @@ def test_a_phone_change_after_payment_is_not_k6s(database_url: str) -> None:
     before = counts(database_url)
     outcome = run(database_url, rename(date(2021, 10, 11), name="张三", tel="13900000000"))
     assert (outcome.status, outcome.decisions) == ("accepted", ())
-    assert changed(before, database_url) == {"change_log": 1, "person_version": 1}
+    assert changed(before, counts(database_url)) == {"change_log": 1, "person_version": 1}
 
 
 def test_a_new_enrollees_name_change_after_payment_is_not_k6s(database_url: str) -> None:
@@ -460,7 +455,7 @@ def test_an_id_number_change_before_payment_cites_k6_and_on_its_day_is_a_gap(
     assert moved.decisions[0].explanation == (
         "2022年度缴费期开始后、缴费前变更姓名、身份证号码（梅市医保〔2021〕7号 三（一））。"
     )
-    assert changed(before, database_url) == {
+    assert changed(before, counts(database_url)) == {
         "change_log": 1,
         "certificate": 1,
         "person_version": 1,
@@ -509,7 +504,7 @@ def test_an_import_takes_the_rows_office_else_the_option(database_url: str, tmp_
             }
         ],
     }
-    assert changed(before, database_url) == {
+    assert changed(before, counts(database_url)) == {
         "change_log": 4,
         "person": 2,
         "certificate": 2,
