@@ -1,5 +1,6 @@
 """The service's app: ``create_app(settings)`` builds the FastAPI application — the routers of
-``canbao.api.routes``, the one error format, the contract's models in the OpenAPI document."""
+``canbao.api.routes``, the one error format, the contract's models in the OpenAPI document,
+and the staff web UI's pages (``canbao.web``) on the same security model."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic.json_schema import models_json_schema
 
-from canbao import __version__
+from canbao import __version__, web
 from canbao.api import errors
 from canbao.api.routes import ROUTERS
 from canbao.api.routes.decide import CONTRACT_MODELS
@@ -33,6 +34,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    web.install(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -41,7 +41,7 @@ from canbao.api.settings import ApiSettings
 from canbao.certno import check_certno
 from canbao.policy import Policy, load_policy
 from canbao.services import access, registry
-from canbao.services.users import ROLES, User
+from canbao.services.users import ROLES, User, authenticate
 
 TOKEN_URL = "/api/v1/auth/token"
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
@@ -102,12 +102,16 @@ class Need:
         return user
 
 
-def guard(request: Request, need: Need) -> None:
-    """Token, role, region, person: in that order, before the body is read."""
+def guard(request: Request, need: Need, session_cookie: str | None = None) -> None:
+    """Token, role, region, person: in that order, before the body is read. The token is the
+    ``Authorization: Bearer`` header's; a page route (``session_cookie``, the web UI) reads it
+    from that cookie instead, which holds the same signed token."""
     settings: ApiSettings = request.app.state.settings
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    user = read_token(settings, token.strip()) if scheme.lower() == "bearer" else None
+    if session_cookie is None:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        user = read_token(settings, token.strip()) if scheme.lower() == "bearer" else None
+    else:
+        user = read_token(settings, request.cookies.get(session_cookie, ""))
     if user is None:
         raise unauthorized()
     request.state.user = user
@@ -140,7 +144,11 @@ def _person(
 
 
 class GuardedRoute(APIRoute):
-    """A route whose ``Need`` dependency is checked before anything else of the request."""
+    """A route whose ``Need`` dependency is checked before anything else of the request.
+    ``session_cookie``: None for the API (bearer tokens); the web UI's page routes name their
+    session cookie (``canbao.web.session.PageRoute``)."""
+
+    session_cookie: str | None = None
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -151,17 +159,40 @@ class GuardedRoute(APIRoute):
         # Only a person in the path needs the database: the other checks run in the loop.
         reads_database = "{certno}" in self.path_format
 
+        cookie = self.session_cookie
+
         async def guarded(request: Request) -> Response:
             if reads_database:
-                await run_in_threadpool(guard, request, need)
+                await run_in_threadpool(guard, request, need, cookie)
             else:
-                guard(request, need)
+                guard(request, need, cookie)
+            await self.admitted(request)
             return await handler(request)
 
         return guarded
 
+    async def admitted(self, request: Request) -> None:
+        """What a kind of route checks after the guard admitted the user (pages: CSRF)."""
+
 
 # --- logins ----------------------------------------------------------------------------------
+
+
+def sign_in(request: Request, username: str, password: str) -> User:
+    """The user of a username and password (the token route and the login page), within the
+    login limit: 429 after too many failures, 401 for a wrong name or password."""
+    settings: ApiSettings = request.app.state.settings
+    limiter: LoginLimiter = request.app.state.login_limiter
+    by_name = f"user:{username}"
+    by_address = f"address:{request.client.host if request.client else 'unknown'}"
+    limiter.check(by_name, by_address)
+    with ready(settings.url()).connect() as connection:
+        user = authenticate(connection, username, password)
+    if user is None:
+        limiter.failed(by_name, by_address)
+        raise unauthorized("用户名或密码错误。")
+    limiter.succeeded(by_name)
+    return user
 
 
 class LoginLimiter:

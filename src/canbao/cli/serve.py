@@ -49,7 +49,7 @@ def serve(
             out.write(f"  {user.name:<20} {users.ROLES[user.role]:<6} {user.region}  {password}\n")
     else:
         out.write(f"数据库已有数据，未加载任何数据：{shown(url)}\n")
-    out.write(f"服务地址 http://{host}:{port}/docs（Ctrl+C 停止）\n")
+    out.write(f"服务地址 http://{host}:{port}/ （接口文档 /docs；Ctrl+C 停止）\n")
     out.flush()
     uvicorn.run(create_app(settings), host=host, port=port, log_config=log_config())
 

@@ -1,0 +1,12 @@
+"""The web UI's page routers, one module per area (as ``canbao.api.routes``); ``ROUTERS`` is
+what ``canbao.web.install`` includes."""
+
+from __future__ import annotations
+
+from canbao.web.routes import dashboard, login
+
+ROUTERS = (
+    login.router,
+    login.signed_in,
+    dashboard.router,
+)

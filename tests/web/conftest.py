@@ -1,0 +1,116 @@
+"""The web UI's tests.
+
+In process (FastAPI's test client): ``web_client`` on a database of the test's own with the
+demo users and no persons (``database_url``: SQLite, then PostgreSQL).
+
+In a real browser (marker ``browser``): ``live`` is ``canbao serve``'s app on a SQLite demo
+database of the run, served by uvicorn on a free loopback port in a thread; ``page`` is a
+Chromium page (Debian's /usr/bin/chromium through Playwright's Python API, 1366×768, zh-CN)
+that fails its test on any console error, any page error and any request to another host,
+and keeps a screenshot of the test's last page in ``test-artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from web_helpers import ARTIFACTS, CHROMIUM, Demo, demo_database, settings_for
+
+from canbao.api import create_app
+
+
+@pytest.fixture
+def demo(database_url: str) -> Demo:
+    return demo_database(database_url, persons=0)
+
+
+@pytest.fixture
+def web_client(demo: Demo) -> Iterator[TestClient]:
+    with TestClient(create_app(settings_for(demo.url)), raise_server_exceptions=False) as client:
+        yield client
+
+
+# --- the browser tier ------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'canbao.db'}"
+    found = demo_database(url)
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings_for(url)), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start within 30 s"
+        time.sleep(0.05)
+    found.base = f"http://127.0.0.1:{port}"
+    yield found
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), (
+        f"Debian's Chromium is missing at {CHROMIUM}: make setup installs chromium, "
+        "chromium-driver and fonts-noto-cjk (scripts/install-system.sh)"
+    )
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, live: Demo, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A fresh context (no cookies) at 1366×768 in zh-CN; fails the test on a console error,
+    a page error or a request to any host but the server's."""
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=live.base
+    )
+    problems: list[str] = []
+    own = urlsplit(live.base).netloc
+
+    def route(route: Any) -> None:
+        target = urlsplit(route.request.url)
+        if target.scheme in ("data", "blob") or target.netloc == own:
+            route.continue_()
+        else:
+            problems.append(f"request to another host: {route.request.url}")
+            route.abort()
+
+    context.route("**/*", route)
+    tab = context.new_page()
+    tab.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    tab.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    yield tab
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert problems == []
