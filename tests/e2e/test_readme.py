@@ -45,7 +45,8 @@ def test_the_readme_opens_with_make_run_and_make_test() -> None:
 
 def test_the_first_command_serves_and_loads_data_once(tmp_path: Path) -> None:
     """What ``make run`` runs, on a fresh database and a free port: the demo users' passwords
-    are printed once, one signs in and reaches the API; started again, it loads nothing."""
+    are printed once, one signs in and reaches the API, another opens the printed address and
+    logs in through the web form to the dashboard; started again, it loads nothing."""
     environment = os.environ | {"CANBAO_DATABASE_URL": f"sqlite:///{tmp_path / 'canbao.db'}"}
     with serving(environment) as (port, printed):
         passwords = dict(re.findall(r"^  (\S+-\d{6}) .* (\S+)$", printed, re.MULTILINE))
@@ -61,6 +62,19 @@ def test_the_first_command_serves_and_loads_data_once(tmp_path: Path) -> None:
         health = httpx.get(f"{base}/api/v1/health", headers={"Authorization": f"Bearer {token}"})
         assert health.json() == {"status": "ok", "user": "clerk-440783"}
         assert "canbao" in httpx.get(f"{base}/docs").text
+        address = re.search(r"^服务地址 (http://\S+) ", printed, re.MULTILINE)
+        assert address is not None and address.group(1) == f"{base}/"
+        with httpx.Client(base_url=base) as browser:
+            assert browser.get("/").headers["location"] == "/login?next=/"
+            form = browser.get("/login").text
+            assert '<html lang="zh-CN">' in form and 'name="username"' in form
+            signed_in = browser.post(
+                "/login",
+                data={"username": "reviewer-440783", "password": passwords["reviewer-440783"]},
+                follow_redirects=True,
+            )
+            assert signed_in.status_code == 200
+            assert "首页 · 2022 年度" in signed_in.text and "开平市" in signed_in.text
     with serving(environment) as (_port, printed):
         assert printed.startswith("数据库已有数据，未加载任何数据")
 

@@ -25,8 +25,9 @@ def serve(
         typer.Option("--demo-persons", min=1, help="Demo persons loaded into an empty database."),
     ] = 20_000,
 ) -> None:
-    """Serve the REST API. An empty database gets the schema, the demo population and one
-    demo user per role and region (passwords printed once); one with data gets nothing."""
+    """Serve the web UI and the REST API. An empty database gets the schema, the demo
+    population with its collection year, and one demo user per role and region (passwords
+    printed once); one with data gets nothing."""
     import uvicorn
 
     from canbao.adapters.database import upgrade
@@ -49,7 +50,10 @@ def serve(
             out.write(f"  {user.name:<20} {users.ROLES[user.role]:<6} {user.region}  {password}\n")
     else:
         out.write(f"数据库已有数据，未加载任何数据：{shown(url)}\n")
-    out.write(f"服务地址 http://{host}:{port}/ （接口文档 /docs；Ctrl+C 停止）\n")
+    out.write(
+        f"服务地址 http://{host}:{port}/ （网页界面，以上述演示用户登录；接口文档 /docs；"
+        "Ctrl+C 停止）\n"
+    )
     out.flush()
     uvicorn.run(create_app(settings), host=host, port=port, log_config=log_config())
 

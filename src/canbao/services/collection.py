@@ -818,7 +818,7 @@ def _feedback_line(
     assessment_id, region = matched
     outcome_key = (region, line.year, line.meaning)
     if outcome_key not in outcomes:
-        outcomes[outcome_key] = _classify(policy, region, line.year, line.meaning)
+        outcomes[outcome_key] = classify_feedback(policy, region, line.year, line.meaning)
     result, decision = outcomes[outcome_key]
     change_id = uow.record(
         "tax_feedback",
@@ -869,7 +869,9 @@ def _match(
     return "", (int(found[0]), str(found[1]))
 
 
-def _classify(policy: Policy, region: str, year: int, meaning: str) -> tuple[str, Decision | None]:
+def classify_feedback(
+    policy: Policy, region: str, year: int, meaning: str
+) -> tuple[str, Decision | None]:
     """Paid (K4: the channel is recorded); a failure the policy data names as the person's own
     → abandoned (自动弃保), any other → resend (K1); where the documents do not say which
     failures abandon: failed, with the gap."""
@@ -930,6 +932,91 @@ def payment_status(connection: Connection, psn_no: str, year: int) -> str | None
     if connection.execute(mine).first():
         return "assessed"
     return None
+
+
+@dataclass(frozen=True)
+class RegionCollection:
+    """How far ``year``'s collection went in an enrollment region: the assessments, those sent
+    to the tax bureau, and by their latest feedback paid, to send again (``resend``),
+    abandoned (自动弃保, K1) and failed (the documents do not say which failures abandon)."""
+
+    region: str
+    name: str
+    assessed: int
+    sent: int
+    paid: int
+    resend: int
+    abandoned: int
+    failed: int
+
+    def as_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def collection_progress(
+    connection: Connection, regions: Sequence[str], year: int, policy: Policy | None = None
+) -> list[RegionCollection]:
+    """Per enrollment region of ``regions`` with assessments for ``year``, in code order: one
+    GROUP BY over the assessments, their batches and their latest payment event."""
+    policy = policy or load_policy()
+    a, e, p, item = t.assessment, t.enrollment, t.payment, t.tax_batch_item
+    latest = (
+        select(p.c.assessment_id, func.max(p.c.id).label("id")).group_by(p.c.assessment_id)
+    ).subquery()
+    last = p.alias("last_payment")
+    sent = select(item.c.assessment_id.label("id")).distinct().subquery()
+
+    def results(result: str) -> Any:
+        return func.count(case((last.c.result == result, a.c.id)))
+
+    rows = connection.execute(
+        select(
+            e.c.insuplc_admdvs,
+            func.count(a.c.id),
+            func.count(sent.c.id),
+            results(PAID),
+            results(RESEND),
+            results(ABANDONED),
+            results(FAILED),
+        )
+        .select_from(
+            a.join(e, e.c.rlts_id == a.c.rlts_id)
+            .outerjoin(sent, sent.c.id == a.c.id)
+            .outerjoin(latest, latest.c.assessment_id == a.c.id)
+            .outerjoin(last, last.c.id == latest.c.id)
+        )
+        .where(a.c.year == year, e.c.insuplc_admdvs.in_(list(regions)))
+        .group_by(e.c.insuplc_admdvs)
+        .order_by(e.c.insuplc_admdvs)
+    )
+    return [
+        RegionCollection(str(code), policy.region_name(str(code)), *map(int, counts))
+        for code, *counts in rows
+    ]
+
+
+@dataclass(frozen=True)
+class ExchangeWork:
+    """The tax exchange's open work in a scope: batches sent without any feedback yet, and
+    feedback lines that matched nothing (kept in ``unmatched_feedback``)."""
+
+    batches_awaiting_feedback: int
+    unmatched_feedback: int
+
+
+def exchange_work(connection: Connection, regions: Sequence[str]) -> ExchangeWork:
+    """The open work of the exchange with the tax bureau for the batches of ``regions``."""
+    b, p, u = t.tax_batch, t.payment, t.unmatched_feedback
+    answered = select(p.c.id).where(p.c.batch_id == b.c.batch_id).exists()
+    waiting = connection.execute(
+        select(func.count()).where(b.c.admdvs.in_(list(regions)), ~answered)
+    ).scalar_one()
+    unmatched = connection.execute(
+        select(func.count())
+        .select_from(u.join(b, b.c.batch_id == u.c.batch_id))
+        .where(b.c.admdvs.in_(list(regions)))
+    ).scalar_one()
+    return ExchangeWork(int(waiting), int(unmatched))
 
 
 # --- households and collective accounts (K3) -------------------------------------------------

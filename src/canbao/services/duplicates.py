@@ -66,7 +66,7 @@ from canbao.domain.registry import EMPLOYER, SCHOOL
 from canbao.policy import Policy, load_policy
 from canbao.rules import duplicates as rules
 from canbao.rules.decide import decide_facts
-from canbao.services.access import scope_regions
+from canbao.services.access import outside_scope, scope_regions
 from canbao.services.registry import (
     NORMAL,
     PAID,
@@ -523,6 +523,17 @@ def list_cases(
         query = query.where(c.c.case_id == case_id)
     cases = [_case(row) for row in connection.execute(query).mappings()]
     return [found for found in cases if state is None or found.state == state]
+
+
+def case_counts(connection: Connection, policy: Policy, scope: str) -> dict[str, int]:
+    """How many cases of the persons within ``scope`` are in each state (``STATES``)."""
+    found = list_cases(connection)
+    outside = outside_scope(connection, policy, (c.psn_no for c in found), scope)
+    counts = dict.fromkeys(STATES, 0)
+    for item in found:
+        if item.psn_no not in outside:
+            counts[item.state] += 1
+    return counts
 
 
 def load_case(connection: Connection, case_id: str) -> Case:

@@ -405,6 +405,44 @@ def confirm_hardship_list(uow: UnitOfWork, department: str, month: str) -> int:
     return len(waiting)
 
 
+@dataclass(frozen=True)
+class ListWaiting:
+    """A department's monthly list with rows no reviewer confirmed yet."""
+
+    department: str
+    month: str
+    rows: int
+
+    @property
+    def name(self) -> str:
+        return f"{DEPARTMENTS.get(self.department, self.department)}{self.month}困难人员名单"
+
+
+def lists_awaiting_confirmation(
+    connection: Connection, regions: Sequence[str]
+) -> list[ListWaiting]:
+    """The monthly lists with rows of persons enrolled in ``regions`` that wait for a
+    reviewer's confirmation (K7), by department and month."""
+    h, e, rv = t.hardship_identity, t.enrollment, t.review
+    confirmed = (
+        select(rv.c.id)
+        .where(rv.c.subject == SUBJECT, rv.c.subject_id == cast(h.c.id, String))
+        .exists()
+    )
+    within = (
+        select(e.c.rlts_id)
+        .where(e.c.psn_no == h.c.psn_no, e.c.insuplc_admdvs.in_(list(regions)))
+        .exists()
+    )
+    rows = connection.execute(
+        select(h.c.department, h.c.list_month, func.count())
+        .where(~confirmed, within)
+        .group_by(h.c.department, h.c.list_month)
+        .order_by(h.c.list_month, h.c.department)
+    )
+    return [ListWaiting(str(d), str(m), int(n)) for d, m, n in rows]
+
+
 # --- decisions -------------------------------------------------------------------------------
 
 

@@ -11,12 +11,13 @@ appends the relation's terminated version in the same transaction.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import RowMapping, insert, select
+from sqlalchemy import Connection, RowMapping, and_, case, func, insert, select
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import UnitOfWork
@@ -197,6 +198,45 @@ def pay_refund(uow: UnitOfWork, case_id: str, paid_on: date) -> int:
     if case["terminate"] and case["rlts_id"] is not None:
         _terminate(uow, case, change_id)
     return change_id
+
+
+@dataclass(frozen=True)
+class RefundWork:
+    """The refunds of a scope that wait: for a reviewer's confirmation, then for payment."""
+
+    awaiting_confirmation: int
+    awaiting_payment: int
+
+
+def open_refunds(connection: Connection, regions: Sequence[str]) -> RefundWork:
+    """How many payable refunds (decided, eligible, with an amount and a channel) of persons
+    with a relation in ``regions`` wait for confirmation, and how many confirmed ones wait
+    for payment."""
+    c, e, rv, paid = t.refund_case, t.enrollment, t.review, t.refund_payment
+    within = (
+        select(e.c.rlts_id)
+        .where(e.c.psn_no == c.c.psn_no, e.c.insuplc_admdvs.in_(list(regions)))
+        .exists()
+    )
+    reviewed_as = (
+        select(rv.c.confirmed)
+        .where(rv.c.subject == SUBJECT, rv.c.subject_id == c.c.case_id)
+        .scalar_subquery()
+    )
+    is_paid = select(paid.c.id).where(paid.c.case_id == c.c.case_id).exists()
+    waiting, confirmed = connection.execute(
+        select(
+            func.count(case((reviewed_as.is_(None), c.c.case_id))),
+            func.count(case((and_(reviewed_as.is_(True), ~is_paid), c.c.case_id))),
+        ).where(
+            c.c.status == Status.DECIDED.value,
+            c.c.eligible.is_(True),
+            c.c.amount > 0,
+            c.c.channel.is_not(None),
+            within,
+        )
+    ).one()
+    return RefundWork(int(waiting), int(confirmed))
 
 
 # --- helpers ---------------------------------------------------------------------------------

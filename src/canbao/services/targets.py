@@ -605,25 +605,64 @@ def weekly(connection: Connection, week_of: date, policy: Policy | None = None) 
     first, day, region, year = max(due)
     whole = progress(connection, year, day, policy)
     within = tuple(r for r in whole.regions if policy.within(r.region, region))
-    weeks = []
-    report_day = first + timedelta(days=(day - first).days % 7)
-    while report_day <= day:
-        counts = _counts(connection, year, report_day)
-        weeks.append(
-            WeekPoint(
-                report_day,
-                sum(n for code, (_, n) in counts.items() if policy.within(code, region)),
-            )
-        )
-        report_day += timedelta(days=7)
+    weeks = _weeks(
+        connection, region, year, first + timedelta(days=(day - first).days % 7), day, policy
+    )
     return WeeklyReport(
         region,
         policy.region_name(region),
         year,
         day,
         Progress(year, day, within, ("T2", "T1", "K1")),
-        tuple(weeks),
+        weeks,
     )
+
+
+def trend(
+    connection: Connection, region: str, year: int, as_of: date, policy: Policy | None = None
+) -> tuple[WeekPoint, ...]:
+    """The enrolled persons of ``region`` for ``year`` week by week up to ``as_of`` and the
+    end of its concentrated collection period: on its report days where the region reports
+    weekly (T2, Kaiping: Thursdays from November 1), otherwise every seventh day from the
+    period's start. Empty where the policy data has neither for the region and year."""
+    policy = policy or load_policy()
+    params = Params(policy, region, year)
+    period = params.get("collection.concentrated_period")
+    first: date | None = params.get("progress.weekly_report_from")
+    if first is not None:
+        weekday = WEEKDAYS.index(params.require("progress.weekly_report_day"))
+        first += timedelta(days=(weekday - first.weekday()) % 7)
+    elif period is not None:
+        first = period["start"]
+    if first is None:
+        return ()
+    last = min(as_of, period["end"]) if period is not None else as_of
+    return _weeks(connection, region, year, first, last, policy)
+
+
+def _weeks(
+    connection: Connection, region: str, year: int, first: date, last: date, policy: Policy
+) -> tuple[WeekPoint, ...]:
+    """The enrolled persons of ``region`` on ``first`` and every seventh day after it up to
+    ``last``, counted as its coverage counts them (its target row's parts where it has them)."""
+    rows = _current_targets(connection, year)
+    weeks = []
+    day = first
+    while day <= last:
+        counts = _counts(connection, year, day)
+        codes = _codes(rows, region, policy, counts)
+        weeks.append(WeekPoint(day, sum(n for code, (_, n) in counts.items() if code in codes)))
+        day += timedelta(days=7)
+    return tuple(weeks)
+
+
+def years(connection: Connection, policy: Policy | None = None) -> list[int]:
+    """The enrollment years that have a target: an imported table, or a target rate in the
+    policy data."""
+    policy = policy or load_policy()
+    imported = connection.execute(select(t.target_table.c.year).distinct()).scalars()
+    rated = {v.year for v in policy.values if v.key == "coverage.target_rate" and v.year}
+    return sorted({int(year) for year in imported} | rated)
 
 
 def write_weekly(report: WeeklyReport, path: Path) -> None:

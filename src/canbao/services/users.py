@@ -177,10 +177,11 @@ def add_demo_users(uow: UnitOfWork, policy: Policy | None = None) -> list[tuple[
 
 def first_start(url: str, persons: int, policy: Policy | None = None) -> list[tuple[User, str]]:
     """On a database that holds nothing yet (no change ever recorded): the demo population
-    (``services.demo``, ``persons`` persons) and the demo users, whose passwords are returned
+    (``services.demo``, ``persons`` persons), its collection year with targets
+    (``services.demo_year``) and the demo users, whose passwords are returned
     once. On any other database: nothing is loaded, and nothing returned."""
     from canbao.adapters.database import Actor, ready, unit_of_work
-    from canbao.services import demo
+    from canbao.services import demo, demo_year
 
     policy = policy or load_policy()
     with ready(url).connect() as connection:
@@ -188,5 +189,7 @@ def first_start(url: str, persons: int, policy: Policy | None = None) -> list[tu
             return []
     with unit_of_work(url, Actor(demo.ACTOR)) as uow:
         demo.load(uow, persons)
+    with unit_of_work(url, Actor(demo.ACTOR)) as uow:
+        demo_year.load(uow, policy)
     with unit_of_work(url, Actor("serve")) as uow:
         return add_demo_users(uow, policy)
