@@ -14,7 +14,10 @@ if ! command -v java >/dev/null && [ -z "${JAVA_HOME:-}" ]; then
     missing+=(openjdk-17-jre-headless)
 fi
 if [ ! -x /usr/bin/chromium ]; then
-    missing+=(chromium chromium-driver)
+    missing+=(chromium)
+fi
+if [ ! -x /usr/bin/chromedriver ]; then
+    missing+=(chromium-driver)
 fi
 if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
     missing+=(fonts-noto-cjk)

@@ -96,8 +96,10 @@ def main() -> int:
                 page.click("button[type=submit]")
                 page.wait_for_url("**/")
                 for name, path in PAGES:
+                    before = len(problems)
                     answer = page.goto(path.format(certno=certno))
                     if answer is None or answer.status == 404:
+                        del problems[before:]  # the browser logs the 404 itself
                         print(f"skipped  {name:<13} {path}: not served yet")
                         continue
                     _shoot(page, args.out / f"{name}.png")

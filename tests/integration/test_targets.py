@@ -459,3 +459,73 @@ def test_compulsory_education_students_per_district_by_month(progress_url: str) 
         {"region": NANMING, "name": "南明区", "students": 2, "enrolled": 1, "rate": "0.5000"}
     ]
     assert str(early.value) == "2021-09 无须调度义务教育学生参保（按月调度尚未开始）"
+
+
+def test_the_trend_counts_what_the_target_row_counts(progress_url: str) -> None:
+    """Kaiping: its Thursday report days (T2) up to the end of its concentrated period;
+    Guiyang (no weekly report): every seventh day from its period's start, counting the
+    districts of 贵阳市小计 — not Gui'an's resident, paid on November 3 too."""
+    with ready(progress_url).connect() as connection:
+        kaiping = targets.trend(connection, KAIPING, 2022, date(2026, 1, 1))
+        guiyang = targets.trend(connection, "520100", 2022, date(2021, 11, 10))
+        years = targets.years(connection)
+        assert targets.trend(connection, KAIPING, 2019, date(2026, 1, 1)) == ()
+    assert [(w.day.isoformat(), w.enrolled) for w in kaiping] == [
+        ("2021-11-04", 1),
+        ("2021-11-11", 2),
+        ("2021-11-18", 3),
+        ("2021-11-25", 3),
+        ("2021-12-02", 3),
+        ("2021-12-09", 3),
+        ("2021-12-16", 3),
+        ("2021-12-23", 3),
+    ]
+    assert [(w.day.isoformat(), w.enrolled) for w in guiyang] == [
+        ("2021-09-30", 0),
+        ("2021-10-07", 0),
+        ("2021-10-14", 0),
+        ("2021-10-21", 0),
+        ("2021-10-28", 0),
+        ("2021-11-04", 1),
+    ]
+    assert years == [2022]
+
+
+def test_collection_progress_and_the_exchange_work_per_region(
+    progress_url: str, tmp_path: Path
+) -> None:
+    regions = [KAIPING, NANMING, YUNYAN, GUIAN]
+    with ready(progress_url).connect() as connection:
+        before = collection.collection_progress(connection, regions, 2022)
+        assert collection.exchange_work(connection, regions) == collection.ExchangeWork(0, 0)
+    assert [r.as_json() for r in before] == [
+        {"region": KAIPING, "name": "开平市", "assessed": 4, "sent": 0, "paid": 3,
+         "resend": 0, "abandoned": 0, "failed": 0},
+        {"region": NANMING, "name": "南明区", "assessed": 4, "sent": 0, "paid": 2,
+         "resend": 0, "abandoned": 0, "failed": 0},
+        {"region": GUIAN, "name": "贵安新区", "assessed": 1, "sent": 0, "paid": 1,
+         "resend": 0, "abandoned": 0, "failed": 0},
+    ]  # fmt: skip
+    with unit_of_work(progress_url, CLERK) as uow:
+        batch = collection.export_batch(uow, KAIPING, 2022, tmp_path / "应征.csv")
+    assert batch is not None
+    with ready(progress_url).connect() as connection:
+        assert collection.exchange_work(connection, regions) == collection.ExchangeWork(1, 0)
+        assert collection.exchange_work(connection, [NANMING]) == collection.ExchangeWork(0, 0)
+    feedback = tmp_path / "反馈.csv"
+    with feedback.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["批次号", "证件号码", "年度", "结果代码", "实缴金额", "缴费日期", "失败原因"]
+        )
+        writer.writerow([batch, certno(KAIPING, 4), "2022", "3", "0", "", "余额不足"])
+        writer.writerow([batch, certno(KAIPING, 9), "2022", "1", "376.00", "2021-11-02", ""])
+    with unit_of_work(progress_url, CLERK) as uow:
+        collection.import_feedback(uow, feedback)
+    with ready(progress_url).connect() as connection:
+        after = collection.collection_progress(connection, [KAIPING], 2022)
+        assert collection.exchange_work(connection, regions) == collection.ExchangeWork(0, 1)
+    assert [r.as_json() for r in after] == [
+        {"region": KAIPING, "name": "开平市", "assessed": 4, "sent": 4, "paid": 3,
+         "resend": 0, "abandoned": 1, "failed": 0},
+    ]  # fmt: skip

@@ -13,6 +13,7 @@ and keeps a screenshot of the test's last page in ``test-artifacts/screenshots/`
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -78,6 +79,11 @@ def browser() -> Iterator[Any]:
     assert Path(CHROMIUM).exists(), (
         f"Debian's Chromium is missing at {CHROMIUM}: make setup installs chromium, "
         "chromium-driver and fonts-noto-cjk (scripts/install-system.sh)"
+    )
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False)
+    assert fonts.stdout.strip(), (
+        "no CJK font: Chinese pages would render as boxes; make setup installs fonts-noto-cjk "
+        "(scripts/install-system.sh)"
     )
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
