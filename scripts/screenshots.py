@@ -5,35 +5,29 @@
 Starts the demo server as ``canbao serve`` does on a first start (a new SQLite database in a
 temporary folder: the demo population, its collection year and the demo users) on a free
 loopback port, logs in through the form as city_admin-520100 with Debian's Chromium (the
-tests' set-up: Playwright's Python API, ``/usr/bin/chromium`` or ``CANBAO_CHROMIUM``) and
-photographs each page of ``PAGES`` that the service has (a page answering 404 is skipped and
-named). Exit status 1 when a page logs a console error or asks another host.
+browser tests' set-up, tests/web/web_helpers.py: Playwright's Python API, /usr/bin/chromium or
+``CANBAO_CHROMIUM``) and photographs each page of ``PAGES`` that the service has (a page
+answering 404 is skipped and named). Exit status 1 when a page logs a console error or asks
+another host.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import uvicorn
 from sqlalchemy import select
 
 from canbao.adapters import tables as t
-from canbao.adapters.database import ready, upgrade
-from canbao.api import create_app
-from canbao.api.settings import ApiSettings
-from canbao.services import users
+from canbao.adapters.database import ready
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("CANBAO_CHROMIUM", "/usr/bin/chromium")
+sys.path.insert(0, str(ROOT / "tests" / "web"))
+from web_helpers import CHROMIUM, demo_database, settings_for, start_server, watched_page  # noqa: E402
+
 USER = "city_admin-520100"
 #: File name → path ({certno}: a person enrolled in 南明区).
 PAGES = (
@@ -62,10 +56,8 @@ def main() -> int:
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="canbao-shots-") as folder:
-        url = f"sqlite:///{Path(folder) / 'canbao.db'}"
-        upgrade(url)
-        passwords = {u.name: p for u, p in users.first_start(url, args.persons)}
-        with ready(url).connect() as connection:
+        demo = demo_database(f"sqlite:///{Path(folder) / 'canbao.db'}", args.persons)
+        with ready(demo.url).connect() as connection:
             certno = connection.execute(
                 select(t.certificate.c.certno)
                 .join(t.enrollment, t.enrollment.c.psn_no == t.certificate.c.psn_no)
@@ -73,26 +65,19 @@ def main() -> int:
                 .order_by(t.certificate.c.certno)
                 .limit(1)
             ).scalar_one()
-        settings = ApiSettings(database_url=url, secret_key="screenshots")
-        server, base = _serve(settings)
+        server, thread, base = start_server(settings_for(demo.url))
         problems: list[str] = []
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
                 )
-                context = browser.new_context(
-                    viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=base
-                )
-                _watch(context, base, problems)
-                page = context.new_page()
-                page.on("console", lambda m: _console(m, problems))
-                page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+                _context, page = watched_page(browser, base, problems)
                 page.goto("/login")
                 page.fill("input[name=username]", USER)
                 page.fill("input[name=password]", "")
                 _shoot(page, args.out / "login.png")
-                page.fill("input[name=password]", passwords[USER])
+                page.fill("input[name=password]", demo.passwords[USER])
                 page.click("button[type=submit]")
                 page.wait_for_url("**/")
                 for name, path in PAGES:
@@ -106,45 +91,10 @@ def main() -> int:
                 browser.close()
         finally:
             server.should_exit = True
+            thread.join(10)
     for problem in problems:
         print(f"problem: {problem}", file=sys.stderr)
     return 1 if problems else 0
-
-
-def _serve(settings: ApiSettings) -> tuple[uvicorn.Server, str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    threading.Thread(target=server.run, daemon=True).start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise SystemExit("the server did not start within 30 s")
-        time.sleep(0.05)
-    return server, f"http://127.0.0.1:{port}"
-
-
-def _watch(context: Any, base: str, problems: list[str]) -> None:
-    """Only the server's own host: a request anywhere else is refused and named."""
-    own = urlsplit(base).netloc
-
-    def route(route: Any) -> None:
-        target = urlsplit(route.request.url)
-        if target.scheme in ("data", "blob") or target.netloc == own:
-            route.continue_()
-        else:
-            problems.append(f"request to another host: {route.request.url}")
-            route.abort()
-
-    context.route("**/*", route)
-
-
-def _console(message: Any, problems: list[str]) -> None:
-    if message.type == "error":
-        problems.append(f"console: {message.text}")
 
 
 def _shoot(page: Any, path: Path) -> None:

@@ -12,19 +12,22 @@ and keeps a screenshot of the test's last page in ``test-artifacts/screenshots/`
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
-from web_helpers import ARTIFACTS, CHROMIUM, Demo, demo_database, settings_for
+from web_helpers import (
+    ARTIFACTS,
+    CHROMIUM,
+    Demo,
+    demo_database,
+    settings_for,
+    start_server,
+    watched_page,
+)
 
 from canbao.api import create_app
 
@@ -43,30 +46,11 @@ def web_client(demo: Demo) -> Iterator[TestClient]:
 # --- the browser tier ------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     url = f"sqlite:///{tmp_path_factory.mktemp('web') / 'canbao.db'}"
     found = demo_database(url)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings_for(url)), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start within 30 s"
-        time.sleep(0.05)
-    found.base = f"http://127.0.0.1:{port}"
+    server, thread, found.base = start_server(settings_for(url))
     yield found
     server.should_exit = True
     thread.join(10)
@@ -97,24 +81,8 @@ def browser() -> Iterator[Any]:
 def page(browser: Any, live: Demo, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh context (no cookies) at 1366×768 in zh-CN; fails the test on a console error,
     a page error or a request to any host but the server's."""
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=live.base
-    )
     problems: list[str] = []
-    own = urlsplit(live.base).netloc
-
-    def route(route: Any) -> None:
-        target = urlsplit(route.request.url)
-        if target.scheme in ("data", "blob") or target.netloc == own:
-            route.continue_()
-        else:
-            problems.append(f"request to another host: {route.request.url}")
-            route.abort()
-
-    context.route("**/*", route)
-    tab = context.new_page()
-    tab.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
-    tab.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    context, tab = watched_page(browser, live.base, problems)
     yield tab
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)

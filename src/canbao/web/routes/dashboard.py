@@ -132,6 +132,14 @@ def _work(
     return work
 
 
+def _regions_axis(names: list[str]) -> dict[str, Any]:
+    """A category axis of region names, every name shown (slanted), and room for them."""
+    return {
+        "grid": {"left": 48, "right": 16, "bottom": 64, "containLabel": True},
+        "xAxis": {"type": "category", "data": names, "axisLabel": {"interval": 0, "rotate": 30}},
+    }
+
+
 def _percent(value: Any) -> float | None:
     return None if value is None else round(float(value) * 100, 2)
 
@@ -143,12 +151,7 @@ def _coverage_chart(coverage: list[targets.RegionProgress], scope: str) -> dict[
     return {
         "tooltip": {"trigger": "axis"},
         "legend": {"data": ["参保率（%）", "目标（%）"]},
-        "grid": {"left": 48, "right": 16, "bottom": 64, "containLabel": True},
-        "xAxis": {
-            "type": "category",
-            "data": [r.name for r in shown],
-            "axisLabel": {"interval": 0, "rotate": 30},
-        },
+        **_regions_axis([r.name for r in shown]),
         "yAxis": {"type": "value", "name": "%"},
         "series": [
             {"name": "参保率（%）", "type": "bar", "data": [_percent(r.coverage) for r in shown]},
@@ -194,12 +197,7 @@ def _progress_chart(progress: list[collection.RegionCollection]) -> dict[str, An
     return {
         "tooltip": {"trigger": "axis"},
         "legend": {"data": list(names)},
-        "grid": {"left": 48, "right": 16, "bottom": 64, "containLabel": True},
-        "xAxis": {
-            "type": "category",
-            "data": [r.name for r in progress],
-            "axisLabel": {"interval": 0, "rotate": 30},
-        },
+        **_regions_axis([r.name for r in progress]),
         "yAxis": {"type": "value", "name": "人"},
         "series": [
             {"name": name, "type": "bar", "data": [getattr(r, field) for r in progress]}
