@@ -51,7 +51,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, insert, or_, select
+from sqlalchemy import Connection, Date, and_, case, func, insert, literal, or_, select, union_all
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import UnitOfWork
@@ -644,16 +644,85 @@ def _weeks(
     connection: Connection, region: str, year: int, first: date, last: date, policy: Policy
 ) -> tuple[WeekPoint, ...]:
     """The enrolled persons of ``region`` on ``first`` and every seventh day after it up to
-    ``last``, counted as its coverage counts them (its target row's parts where it has them)."""
-    rows = _current_targets(connection, year)
+    ``last``, counted as its coverage counts them (its target row's parts where it has them):
+    one query over the days, each relation's versions as spans (a version holds from its day
+    to the next version's; the latest of a day wins)."""
+    days = [first + timedelta(days=7 * n) for n in range((last - first).days // 7 + 1)]
+    if not days:
+        return ()
+    v, e, a = t.enrollment_version, t.enrollment, t.assessment
+    latest = select(
+        v.c.rlts_id,
+        v.c.psn_insu_stas,
+        v.c.valid_from,
+        func.row_number()
+        .over(partition_by=(v.c.rlts_id, v.c.valid_from), order_by=v.c.id.desc())
+        .label("n"),
+    ).subquery()
+    spans = (
+        select(
+            latest.c.rlts_id,
+            latest.c.psn_insu_stas,
+            latest.c.valid_from,
+            func.lead(latest.c.valid_from)
+            .over(partition_by=latest.c.rlts_id, order_by=latest.c.valid_from)
+            .label("until"),
+        )
+        .where(latest.c.n == 1)
+        .subquery()
+    )
+    on = union_all(*(select(literal(d, Date).label("day")) for d in days)).subquery()
+    pay = t.payment
+    paid = (
+        select(pay.c.assessment_id, func.min(pay.c.paid_on).label("paid_on"))
+        .where(pay.c.result == PAID)
+        .group_by(pay.c.assessment_id)
+        .subquery()
+    )
+    # The normal spans of the year's assessed resident relations, each with the day from which
+    # it counts as enrolled (paid, or nothing to pay: as _enrolled); then the days over them.
+    normal = (
+        select(
+            spans.c.valid_from,
+            spans.c.until,
+            e.c.insuplc_admdvs.label("region"),
+            e.c.psn_no,
+            case((a.c.payable == 0, literal(date.min, Date)), else_=paid.c.paid_on).label("from"),
+        )
+        .select_from(
+            spans.join(e, e.c.rlts_id == spans.c.rlts_id)
+            .join(a, and_(a.c.rlts_id == e.c.rlts_id, a.c.year == year))
+            .outerjoin(paid, paid.c.assessment_id == a.c.id)
+        )
+        .where(spans.c.psn_insu_stas == NORMAL, e.c.insutype == RESIDENT)
+        .subquery()
+    )
+    rows = connection.execute(
+        select(on.c.day, normal.c.region, func.count(func.distinct(normal.c.psn_no)))
+        .select_from(
+            on.join(
+                normal,
+                and_(
+                    normal.c.valid_from <= on.c.day,
+                    or_(normal.c.until.is_(None), normal.c.until > on.c.day),
+                    normal.c["from"] <= on.c.day,
+                ),
+            )
+        )
+        .group_by(on.c.day, normal.c.region)
+    ).all()
+    targets = _current_targets(connection, year)
     weeks = []
-    day = first
-    while day <= last:
-        counts = _counts(connection, year, day)
-        codes = _codes(rows, region, policy, counts)
+    for day in days:
+        counts = {str(code): (0, int(n)) for when, code, n in rows if _day(when) == day}
+        codes = _codes(targets, region, policy, counts)
         weeks.append(WeekPoint(day, sum(n for code, (_, n) in counts.items() if code in codes)))
-        day += timedelta(days=7)
     return tuple(weeks)
+
+
+def _day(value: date | str) -> date:
+    """A date column of a computed row (SQLite gives it back as text)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def years(connection: Connection, policy: Policy | None = None) -> list[int]:
