@@ -341,14 +341,7 @@ class _Spark:
         return self.spark.sql(sql).toArrow()
 
     def load_records(self, path: Path) -> None:
-        reader = self.spark.read.schema(rec.SPARK_SCHEMA)
-        kind = rec.file_format(path)
-        frame = (
-            reader.option("header", True).option("dateFormat", "yyyy-MM-dd").csv(str(path))
-            if kind == "csv"
-            else reader.parquet(str(path))
-        )
-        frame.createOrReplaceTempView("records")
+        rec.spark_view(self.spark, path)
 
     def splink_api(self) -> Any:
         from splink import SparkAPI
