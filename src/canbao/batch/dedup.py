@@ -57,12 +57,13 @@ import duckdb
 
 from canbao.batch import records
 from canbao.contract.fields import LATEST
-from canbao.domain.codes import STUDENT_CATEGORIES, Scheme
+from canbao.domain.codes import Scheme
 from canbao.domain.decision import Decision
 from canbao.domain.periods import Period
 from canbao.policy import Policy, load_policy
 from canbao.rules import duplicates
 from canbao.rules.decide import decide_facts
+from canbao.rules.duplicates import READ_CATEGORIES, READ_IDENTITIES, READ_KEYS, READ_PLACES
 
 Engine = Literal["duckdb", "spark"]
 #: Told each step's name and, for the decisions, how many shapes are decided of how many.
@@ -84,18 +85,9 @@ STEPS: Final = ("读取并检查记录", "找出重复参保组", "按规则决�
 #: The last day of an open record (empty ``enddate``): the latest day a case may name.
 OPEN_END: Final = LATEST.isoformat()
 BATCH: Final = 5_000  # shapes decided and stored per round
-#: The codes canbao.rules.duplicates reads (a group's shape keeps only these; the property
-#: test of tests/batch/test_dedup_property.py draws the others too).
-READ_IDENTITIES: Final = ("tuopin",)
-READ_CATEGORIES: Final = tuple(sorted(STUDENT_CATEGORIES))
-READ_PLACES: Final = tuple(duplicates.PLACE_NAMES)
 #: The stand-in year of a college student's entry in a shape: dates are kept as before (-1),
 #: in (0) or after (+1) the entry year, and their order within each.
 ENTRY_YEAR: Final = 2000
-THRESHOLD: Final = "duplicates.employee_keep_min_months"
-#: The policy values canbao.rules.duplicates reads for a region: regions with the same values
-#: are of one class and interchangeable in a shape (only equality between them matters).
-READ_KEYS: Final = (THRESHOLD, "duplicates.local_clearing")
 
 
 @dataclass(frozen=True)
