@@ -445,3 +445,12 @@ def test_what_if_over_records_on_the_command_line(
     code, out, err = canbao(capsys, *args, "--records", str(bad))
     assert (code, out) == (2, "")
     assert err == f"canbao: {bad}：第2行，列 begndate：应为日期（YYYY-MM-DD）（值为“2020-13-01”）\n"
+
+
+def test_the_records_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    path = write_records(
+        tmp_path / "records.parquet", [record("R1", certno(KAIPING, 1), begndate="2020-01-01")]
+    )
+    figure = whatif.bench_records(path)
+    assert (figure.persons, figure.database) == (1, "records, duckdb")
+    assert figure.seconds > 0 and figure.baseline_seconds > 0

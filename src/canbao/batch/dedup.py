@@ -4,12 +4,16 @@ The job gives, for every duplicate group, the decision ``canbao decide`` (kind
 ``duplicates``, canbao.rules.duplicates) gives for that group's records, on DuckDB or on Spark,
 with the same SQL text (``SQL``; the few dialect differences are ``Dialect``):
 
-1. **Groups (D1), set-based.** Normal records (psn_insu_stas 1 and paid) of persons
-   (``certno``) with two or more of them are sorted by first day; a record opens a new group
-   when it begins after the last day reached by the person's earlier records, so a group is
-   exactly a set of records connected by overlapping periods (the module's convention: sharing
-   one day; touching periods are a continuation). Groups of two or more are duplicates; their
-   ``group_id`` is ``certno/<first rlts_id>``.
+1. **Groups (D1), set-based.** A group is exactly a set of a person's (``certno``) normal
+   records (psn_insu_stas 1 and paid) connected by overlapping periods (the module's
+   convention: sharing one day; touching periods are a continuation); groups of two or more
+   are duplicates, their ``group_id`` is ``certno/<first rlts_id>``. One ``GROUP BY`` of the
+   normal records per person (``persons``) sorts the persons out cheaply, most of them with
+   one record: a person with one record is done; with two, they are one group exactly when the
+   later first day is not after the earlier last day (latest first day ≤ earliest last day),
+   no window needed; only the persons with three or more records (and any two persons whose
+   key hashes collide) are sorted by first day, a record opening a new group when it begins
+   after the last day reached by the person's earlier records.
 2. **Shapes.** The decision depends on a group's records only through their order by
    ``rlts_id``, scheme, places and flexible flag, the order of their dates (and, for a college
    student with an entry year, whether each date's year is before, in or after it), which
@@ -98,7 +102,8 @@ class Dialect:
     materialise: str
     #: ``{value}``, ``{order}``, ``{sep}``: the values of a group joined in order.
     ordered_join: str
-    #: ``{value}``: a 64-bit hash of a string, to count records per person cheaply.
+    #: ``{value}``: a 64-bit hash of a string, to group records per person cheaply (a shared
+    #: hash is told apart: ``one_person``).
     key: str
     #: ``{value}``: the values of a window as a list.
     collect: str
@@ -129,6 +134,11 @@ DIALECTS: Final[dict[str, Dialect]] = {
     ),
 }
 
+#: The columns of a normal record the groups and shapes read.
+NORMAL_COLUMNS: Final = (
+    "rlts_id, certno, insutype, region, begndate, enddate, places, flexible, identities, "
+    "categories, entered_school_year, months"
+)
 NORMAL_SQL: Final = f"psn_insu_stas = '{duplicates.NORMAL}' AND psn_clct_stas = '{records.PAYING}'"
 #: The job's SQL, in order: (table, query); ``records`` is the typed input. ``members``: the
 #: records of every duplicate group with what their shape needs; ``shapes``: each group's
@@ -137,27 +147,36 @@ SQL: Final[tuple[tuple[str, str], ...]] = (
     (
         "members",
         f"""
-WITH several AS (
-  SELECT {{key}} AS k FROM records WHERE {NORMAL_SQL} GROUP BY {{key}} HAVING count(*) > 1
+WITH persons AS (
+  SELECT {{key}} AS k, count(*) AS n, min(certno) = max(certno) AS one_person,
+         max(begndate) AS last_begin,
+         min(coalesce(enddate, DATE '{OPEN_END}')) AS first_end
+  FROM records WHERE {NORMAL_SQL} GROUP BY {{key}} HAVING count(*) > 1
+), wanted AS (
+  SELECT k, n = 2 AND one_person AS paired
+  FROM persons WHERE n > 2 OR NOT one_person OR last_begin <= first_end
 ), normal AS (
-  SELECT rlts_id, certno, insutype, insuplc_admdvs AS region, begndate,
-         coalesce(enddate, DATE '{OPEN_END}') AS enddate,
-         concat(';', replace(coalesce(places, ''), ' ', ''), ';') AS places,
-         coalesce(flexible, false) AS flexible,
-         concat(';', replace(coalesce(identities, ''), ' ', ''), ';') AS identities,
-         concat(';', replace(coalesce(categories, ''), ' ', ''), ';') AS categories,
-         entered_school_year, coalesce(employee_continuous_months, 0) AS months
-  FROM records
-  WHERE {NORMAL_SQL} AND {{key}} IN (SELECT k FROM several)
+  SELECT r.rlts_id, r.certno, r.insutype, r.insuplc_admdvs AS region, r.begndate,
+         coalesce(r.enddate, DATE '{OPEN_END}') AS enddate,
+         concat(';', replace(coalesce(r.places, ''), ' ', ''), ';') AS places,
+         coalesce(r.flexible, false) AS flexible,
+         concat(';', replace(coalesce(r.identities, ''), ' ', ''), ';') AS identities,
+         concat(';', replace(coalesce(r.categories, ''), ' ', ''), ';') AS categories,
+         r.entered_school_year, coalesce(r.employee_continuous_months, 0) AS months, w.paired
+  FROM records r JOIN wanted w ON w.k = {{record_key}}
+  WHERE {NORMAL_SQL.replace("psn_", "r.psn_")}
 ), reached AS (
-  SELECT *, max(enddate) OVER (
+  SELECT {NORMAL_COLUMNS}, max(enddate) OVER (
       PARTITION BY certno ORDER BY begndate, rlts_id
       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
-  FROM normal
+  FROM normal WHERE NOT paired
 ), parts AS (
-  SELECT *, sum(CASE WHEN reach IS NULL OR begndate > reach THEN 1 ELSE 0 END) OVER (
-      PARTITION BY certno ORDER BY begndate, rlts_id
-      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS part
+  SELECT {NORMAL_COLUMNS}, CAST(1 AS BIGINT) AS part FROM normal WHERE paired
+  UNION ALL
+  SELECT {NORMAL_COLUMNS},
+         CAST(sum(CASE WHEN reach IS NULL OR begndate > reach THEN 1 ELSE 0 END) OVER (
+             PARTITION BY certno ORDER BY begndate, rlts_id
+             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS part
   FROM reached
 ), groups AS (
   SELECT certno AS group_certno, part AS group_part, min(rlts_id) AS first_id,
@@ -279,6 +298,7 @@ def statements(engine: str, regions: Regions) -> list[tuple[str, str]]:
     flags = [("i", c) for c in READ_IDENTITIES] + [("c", c) for c in READ_CATEGORIES]
     values = {
         "key": dialect.key.format(value="certno"),
+        "record_key": dialect.key.format(value="r.certno"),
         "person_flags": ",\n         ".join(
             f"max(CASE WHEN {'identities' if kind == 'i' else 'categories'} LIKE '%;{code};%' "
             f"THEN 1 ELSE 0 END) AS {kind}_{code}"

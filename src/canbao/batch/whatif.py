@@ -275,7 +275,7 @@ class Bench:
     persons: int
     seconds: float
     baseline_seconds: float
-    database: str
+    database: str  # sqlite, postgresql, or "records, <engine>"
 
     @property
     def rate(self) -> float:
@@ -322,6 +322,38 @@ def bench(persons: int, url: str | None = None) -> Bench:
             seconds = time.perf_counter() - start
         engine.dispose()
         return Bench(assessed, seconds, baseline, engine.dialect.name)
+
+
+def bench_records(path: Path, engine: Engine = "duckdb") -> Bench:
+    """:func:`run_records` over the records file at ``path`` for each jurisdiction of the
+    demo (the file checked each time), beside the bare count: one ``GROUP BY`` region of the
+    file's records on the same engine, once per jurisdiction too (after one warm-up run)."""
+    bare = "SELECT insuplc_admdvs, count(*) FROM records GROUP BY insuplc_admdvs"
+    with duckdb.connect() as con:
+        records.load(con, path)
+        if engine == "spark":
+            from canbao.batch.spark import session
+
+            spark = session()
+            records.spark_view(spark, path)
+
+        def count() -> None:
+            if engine == "spark":
+                spark.sql(bare).collect()
+            else:
+                con.execute(bare).fetchall()
+
+        count()
+        start = time.perf_counter()
+        for _ in BENCH_REGIONS:
+            count()
+        baseline = time.perf_counter() - start
+    start = time.perf_counter()
+    persons = sum(
+        run_records(path, region, BENCH_YEAR, BENCH_VALUES, engine).persons
+        for region in BENCH_REGIONS
+    )
+    return Bench(persons, time.perf_counter() - start, baseline, f"records, {engine}")
 
 
 #: The tables a relation's assessment reads, copied by :func:`fill`; the key columns get the

@@ -376,16 +376,19 @@ def count_combinations(
         _not_for_year(policy, year, [key for key in by_day if key[1] > date(year, 1, 1)])
     )
     held = _held_identities(year).subquery("held")
+    # Driven by the persons who hold an identity: their enrollees only, not all of them again.
+    holding = _enrollees(regions, year, pending, select(held.c.psn_no)).subquery("holding")
+    region, day = holding.c.insuplc_admdvs, holding.c.day
     holders = (
         select(
             region.label("region"),
             day.label("day"),
             func.sum(distinct(held.c.bit)).label("bits"),
-            _hukou_on(enrollee.c.psn_no, day).label("hukou"),
+            _hukou_on(holding.c.psn_no, day).label("hukou"),
         )
-        .select_from(enrollee.join(held, held.c.psn_no == enrollee.c.psn_no))
-        .where(_holds(held, enrollee.c.psn_no, day))
-        .group_by(enrollee.c.rlts_id, enrollee.c.psn_no, region, day)
+        .select_from(holding.join(held, held.c.psn_no == holding.c.psn_no))
+        .where(_holds(held, holding.c.psn_no, day))
+        .group_by(holding.c.rlts_id, holding.c.psn_no, region, day)
         .subquery("holder")
     )
     h = holders.c
@@ -407,11 +410,12 @@ def count_combinations(
     return {c: n for c, n in counts.items() if n}
 
 
-def _enrollees(regions: list[str], year: int, pending: bool) -> Any:
+def _enrollees(regions: list[str], year: int, pending: bool, persons: Any = None) -> Any:
     """(rlts_id, psn_no, insuplc_admdvs, day) of the enrollees to assess: the relations normal
     on the first day of the year (that day), then those registered during the year (their
     registration day; whether it is for the year is :func:`_not_for_year`'s to say). With
-    ``pending``, only those not assessed for the year yet."""
+    ``pending``, only those not assessed for the year yet; with ``persons`` (a query of
+    psn_no), only theirs."""
     first_day = date(year, 1, 1)
     e = t.enrollment
     normal = (
@@ -419,7 +423,10 @@ def _enrollees(regions: list[str], year: int, pending: bool) -> Any:
         .select_from(e.join(t.enrollment_version))
         .where(_valid_on(first_day), _to_assess(regions, year, pending))
     )
-    return union_all(normal, _registered(regions, year, pending))
+    registered = _registered(regions, year, pending)
+    if persons is not None:
+        normal, registered = (q.where(e.c.psn_no.in_(persons)) for q in (normal, registered))
+    return union_all(normal, registered)
 
 
 def _not_for_year(
