@@ -11,9 +11,9 @@ with the same SQL text (``SQL``; the few dialect differences are ``Dialect``):
    normal records per person (``persons``) sorts the persons out cheaply, most of them with
    one record: a person with one record is done; with two, they are one group exactly when the
    later first day is not after the earlier last day (latest first day ≤ earliest last day),
-   no window needed; only the persons with three or more records (and any two persons whose
-   key hashes collide) are sorted by first day, a record opening a new group when it begins
-   after the last day reached by the person's earlier records.
+   no window needed; only the persons with three or more records are sorted by first day, a
+   record opening a new group when it begins after the last day reached by the person's
+   earlier records.
 2. **Shapes.** The decision depends on a group's records only through their order by
    ``rlts_id``, scheme, places and flexible flag, the order of their dates (and, for a college
    student with an entry year, whether each date's year is before, in or after it), which
@@ -102,9 +102,6 @@ class Dialect:
     materialise: str
     #: ``{value}``, ``{order}``, ``{sep}``: the values of a group joined in order.
     ordered_join: str
-    #: ``{value}``: a 64-bit hash of a string, to group records per person cheaply (a shared
-    #: hash is told apart: ``one_person``).
-    key: str
     #: ``{value}``: the values of a window as a list.
     collect: str
     #: ``{values}``, ``{value}``: the position (from 1) of ``value`` among the distinct
@@ -118,7 +115,6 @@ DIALECTS: Final[dict[str, Dialect]] = {
     "duckdb": Dialect(
         materialise="CREATE OR REPLACE TABLE {name} AS {select}",
         ordered_join="string_agg({value}, '{sep}' ORDER BY {order})",
-        key="hash({value})",
         collect="list({value})",
         rank_in="list_position(list_sort(list_distinct({values})), {value})",
         concat_lists="list_concat({first}, {second})",
@@ -127,7 +123,6 @@ DIALECTS: Final[dict[str, Dialect]] = {
         materialise="CACHE TABLE {name} AS {select}",
         ordered_join="array_join(transform(array_sort(collect_list(struct({order} AS o, "
         "{value} AS v))), x -> x.v), '{sep}')",
-        key="xxhash64({value})",
         collect="collect_list({value})",
         rank_in="array_position(array_sort(array_distinct({values})), {value})",
         concat_lists="concat({first}, {second})",
@@ -140,32 +135,36 @@ NORMAL_COLUMNS: Final = (
     "categories, entered_school_year, months"
 )
 NORMAL_SQL: Final = f"psn_insu_stas = '{duplicates.NORMAL}' AND psn_clct_stas = '{records.PAYING}'"
-#: The job's SQL, in order: (table, query); ``records`` is the typed input. ``members``: the
-#: records of every duplicate group with what their shape needs; ``shapes``: each group's
-#: shape (canbao.batch.dedup's notes).
+#: The job's SQL, in order: (table, query); ``records`` is the typed input. ``normal``: the
+#: normal records of the persons who may have a group (``paired``: exactly two, overlapping);
+#: ``members``: the records of every duplicate group with what their shape needs; ``shapes``:
+#: each group's shape (canbao.batch.dedup's notes). ``normal`` is a table of its own so that
+#: Spark, which inlines a query's WITH clauses, scans the records for it once.
 SQL: Final[tuple[tuple[str, str], ...]] = (
+    (
+        "normal",
+        f"""
+WITH persons AS (
+  SELECT certno, count(*) = 2 AS paired FROM records WHERE {NORMAL_SQL}
+  GROUP BY certno
+  HAVING count(*) > 2
+      OR (count(*) = 2 AND max(begndate) <= min(coalesce(enddate, DATE '{OPEN_END}')))
+)
+SELECT r.rlts_id, r.certno, r.insutype, r.insuplc_admdvs AS region, r.begndate,
+       coalesce(r.enddate, DATE '{OPEN_END}') AS enddate,
+       concat(';', replace(coalesce(r.places, ''), ' ', ''), ';') AS places,
+       coalesce(r.flexible, false) AS flexible,
+       concat(';', replace(coalesce(r.identities, ''), ' ', ''), ';') AS identities,
+       concat(';', replace(coalesce(r.categories, ''), ' ', ''), ';') AS categories,
+       r.entered_school_year, coalesce(r.employee_continuous_months, 0) AS months, p.paired
+FROM records r JOIN persons p ON p.certno = r.certno
+WHERE {NORMAL_SQL.replace("psn_", "r.psn_")}
+""",
+    ),
     (
         "members",
         f"""
-WITH persons AS (
-  SELECT {{key}} AS k, count(*) AS n, min(certno) = max(certno) AS one_person,
-         max(begndate) AS last_begin,
-         min(coalesce(enddate, DATE '{OPEN_END}')) AS first_end
-  FROM records WHERE {NORMAL_SQL} GROUP BY {{key}} HAVING count(*) > 1
-), wanted AS (
-  SELECT k, n = 2 AND one_person AS paired
-  FROM persons WHERE n > 2 OR NOT one_person OR last_begin <= first_end
-), normal AS (
-  SELECT r.rlts_id, r.certno, r.insutype, r.insuplc_admdvs AS region, r.begndate,
-         coalesce(r.enddate, DATE '{OPEN_END}') AS enddate,
-         concat(';', replace(coalesce(r.places, ''), ' ', ''), ';') AS places,
-         coalesce(r.flexible, false) AS flexible,
-         concat(';', replace(coalesce(r.identities, ''), ' ', ''), ';') AS identities,
-         concat(';', replace(coalesce(r.categories, ''), ' ', ''), ';') AS categories,
-         r.entered_school_year, coalesce(r.employee_continuous_months, 0) AS months, w.paired
-  FROM records r JOIN wanted w ON w.k = {{record_key}}
-  WHERE {NORMAL_SQL.replace("psn_", "r.psn_")}
-), reached AS (
+WITH reached AS (
   SELECT {NORMAL_COLUMNS}, max(enddate) OVER (
       PARTITION BY certno ORDER BY begndate, rlts_id
       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
@@ -297,8 +296,6 @@ def statements(engine: str, regions: Regions) -> list[tuple[str, str]]:
 
     flags = [("i", c) for c in READ_IDENTITIES] + [("c", c) for c in READ_CATEGORIES]
     values = {
-        "key": dialect.key.format(value="certno"),
-        "record_key": dialect.key.format(value="r.certno"),
         "person_flags": ",\n         ".join(
             f"max(CASE WHEN {'identities' if kind == 'i' else 'categories'} LIKE '%;{code};%' "
             f"THEN 1 ELSE 0 END) AS {kind}_{code}"
@@ -328,15 +325,16 @@ def statements(engine: str, regions: Regions) -> list[tuple[str, str]]:
 
 
 def make_tables(run: Callable[[str], Any], engine: str, policy: Policy, year: int) -> Regions:
-    """Make ``members`` and ``shapes`` with ``run`` (one statement of ``engine``'s dialect,
-    its rows returned); the groups' regions by class."""
-    run(statements(engine, Regions((), ()))[0][1])
+    """Make the tables of ``SQL`` with ``run`` (one statement of ``engine``'s dialect, its
+    rows returned); the groups' regions by class."""
+    for _, statement in statements(engine, Regions((), ()))[:-1]:
+        run(statement)
     twice = run("SELECT min(rlts_id) FROM members GROUP BY group_id, pos HAVING count(*) > 1")
     if twice:
         raise records.RecordsError(f"参保关系编号 rlts_id 重复：“{twice[0][0]}”出现不止一次")
     found = [str(row[0]) for row in run("SELECT DISTINCT region FROM members")]
     regions = Regions.of(found, policy, year)
-    run(statements(engine, regions)[1][1])
+    run(statements(engine, regions)[-1][1])
     return regions
 
 
