@@ -166,7 +166,10 @@ def whatif_section(settings: Settings) -> list[Figure]:
     if not settings.whatif_persons:
         return []
     settings.progress(f"what-if, {settings.whatif_persons:,} persons")
-    job = _child("whatif", str(settings.whatif_persons))
+    jobs = [_child("whatif", str(settings.whatif_persons))]
+    path, _ = records_file(settings, settings.whatif_persons)
+    settings.progress(f"what-if over {path.name}")
+    jobs.append(_child("whatif-records", str(path), "duckdb"))
     return [
         Figure(
             f"what-if ({job['database']})",
@@ -177,6 +180,7 @@ def whatif_section(settings: Settings) -> list[Figure]:
             job["baseline_seconds"],
             f"{job['rate']:,.0f} persons/s (target ≥ 1,000,000)",
         )
+        for job in jobs
     ]
 
 
@@ -311,10 +315,14 @@ def main(argv: list[str]) -> None:
             "exact_rate": matched.exact_rows_per_second,
             "linkage_rate": matched.linkage_rows_per_second,
         }
-    elif kind == "whatif":
+    elif kind in ("whatif", "whatif-records"):
         from canbao.batch import whatif
 
-        measured = whatif.bench(int(args[0]))
+        measured = (
+            whatif.bench(int(args[0]))
+            if kind == "whatif"
+            else whatif.bench_records(Path(args[0]), "spark" if args[1] == "spark" else "duckdb")
+        )
         answer = {
             "persons": measured.persons,
             "seconds": measured.seconds,

@@ -80,6 +80,12 @@ ROSTER = [
     ["陈静", "", "女", "1995-05-05", "440783"],
     ["張 偉", f"{ZHANG[:4]} {ZHANG[4:8]} {ZHANG[8:]}", "男", "1985年6月15日", "440783"],
     ["陈静", "", "男", "1995-05-05", "440783"],  # the same name and birthday, the other sex
+    # Without a birth date: by name and region (row 12 above, with one, still finds 陈静 of
+    # 520102 too: region is a further block, not a condition on the others).
+    ["单雄信", "", "男", "", "440783"],
+    ["陈静", "", "女", "", "520102"],
+    ["张伟", "", "男", "", "441400"],
+    ["李四", "", "男", "", ""],
 ]
 
 
@@ -100,6 +106,7 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
 
 
 FOUND = "名单无证件号码；按姓名和出生日期找到"
+BY_REGION = "名单无证件号码；名单无出生日期；按姓名和地区"
 ENROLLED = "正常参保（城乡居民基本医疗保险，参保地 440783）"
 
 
@@ -134,6 +141,11 @@ def expected() -> list[dict[str, Any]]:
             f"陈静（个人编号 P7，证件号码 440783********{CHEN2[-4:]}）"),
         row(13, ZHANG, "enrolled", "P1", ENROLLED),
         row(14, None, "invalid_id", None, "名单无证件号码；按姓名和出生日期未找到"),
+        row(15, SHAN, "matched_by_name", "P4", f"{BY_REGION}找到：单雄信；{ENROLLED}"),
+        row(16, CHEN2, "matched_by_name", "P7",
+            f"{BY_REGION}找到：陈静；正常参保（城乡居民基本医疗保险，参保地 520102）"),
+        row(17, None, "invalid_id", None, f"{BY_REGION}未找到"),
+        row(18, None, "invalid_id", None, "名单无证件号码；名单无出生日期和地区，无法按姓名比对"),
     ]  # fmt: skip
 
 
@@ -142,8 +154,8 @@ def test_every_row_gets_its_status_on_both_engines(engine: str, files: tuple[Pat
     report = match_file(roster, records=source, engine=engine, as_of=AS_OF)  # type: ignore[arg-type]
     assert report.as_json() == {"rows": expected()}
     assert report.counts() == {
-        "enrolled": 2, "not_enrolled": 2, "disagrees": 3, "invalid_id": 2,
-        "matched_by_name": 2, "ambiguous": 1,
+        "enrolled": 2, "not_enrolled": 2, "disagrees": 3, "invalid_id": 4,
+        "matched_by_name": 4, "ambiguous": 1,
     }  # fmt: skip
 
 

@@ -29,7 +29,7 @@ def test_json_against_a_records_file(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert (code, out, err) == (
         0,
         "已参保 2 行，未参保 2 行，信息不一致 3 行，"
-        "证件号码无效 2 行，按姓名匹配 2 行，无法确定 1 行\n",
+        "证件号码无效 4 行，按姓名匹配 4 行，无法确定 1 行\n",
         "",
     )
 

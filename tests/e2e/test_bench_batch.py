@@ -37,12 +37,14 @@ def test_bench_batch_prints_and_writes_its_rows(canbao: Run, tmp_path: Path) -> 
         "| match, exact ID (DuckDB)",
         "| match, linkage by name (DuckDB)",
         "| what-if (sqlite)",
+        "| what-if (records, duckdb)",
     ]
     assert [line.split(" | ")[4].split(":")[0] for line in table] == [
         "bare overlap self-join",
         "bare overlap self-join",
         "bare hash join on certno",
         "",
+        "bare GROUP BY count",
         "bare GROUP BY count",
     ]
     assert "- Growth: " in text

@@ -22,7 +22,7 @@ from canbao.adapters import tables as t
 from canbao.adapters.database import Actor, ready, unit_of_work
 from canbao.cli import main
 from canbao.config import settings
-from canbao.services import demo, duplicates, registry
+from canbao.services import demo, duplicates, hardship, registry
 from canbao.services.review import Refused
 from registry_helpers import changed, counts
 
@@ -368,15 +368,38 @@ def test_a_rejected_proposal_is_kept_and_the_group_proposed_again(url: str) -> N
 # --- D4, D5, a gap ---------------------------------------------------------------------------
 
 
-def test_d4_a_tuopin_person_stays_open_until_the_written_commitment(database_url: str) -> None:
-    url = database_url
+def tuopin_person(url: str, confirmed: bool) -> None:
+    """P5, 建档立卡 since 2024 (a list a second clerk confirms, or not yet), enrolled at her
+    hukou (Kaiping) and her residence (Meizhou)."""
     number = certno("44078319700101555")
     person(url, "P5", number, "孙八", "440783", "441402")
     relation(url, "R51", "P5", "440783", date(2021, 10, 15))
     relation(url, "R52", "P5", "441402", date(2024, 3, 1))
     tuopin = {"psn_no": "P5", "identity": "tuopin", "begin": date(2024, 1, 1),
-              "department": "乡村振兴", "list_month": "2024-01"}  # fmt: skip
+              "department": "rural_revitalization", "list_month": "2024-01"}  # fmt: skip
     write(url, [(t.hardship_identity, tuopin)])
+    if confirmed:
+        with unit_of_work(url, REVIEWER) as uow:
+            assert hardship.confirm_hardship_list(uow, "rural_revitalization", "2024-01") == 1
+
+
+def test_an_unconfirmed_tuopin_identity_is_not_read(database_url: str) -> None:
+    """W7 reads the identities a second clerk confirmed, as the assessment does: without the
+    confirmation P5 is no tuopin person: D2 keeps her residence's relation at once, where D4
+    would wait for her written commitment."""
+    tuopin_person(database_url, confirmed=False)
+    case = detect(database_url).proposed[0]
+    assert (case.state, case.decision["rules"], case.decision["keep"]) == (
+        "proposed", ["D1", "D2", "D3", "D6", "D7"], "R52"
+    )  # fmt: skip
+    assert case.decision["actions"] == [
+        {"id": "R51", "action": "terminate", "notify_region": "440783"}
+    ]
+
+
+def test_d4_a_tuopin_person_stays_open_until_the_written_commitment(database_url: str) -> None:
+    url = database_url
+    tuopin_person(url, confirmed=True)
     case = detect(url).proposed[0]
     what = f"重复参保处理建议 {case.case_id}"
     assert (case.state, case.decision["rules"], case.decision["awaiting_consent"]) == (

@@ -81,9 +81,10 @@ def expected(url: str) -> dict[str, object]:
              "details": "登记库中无此证件号码"},
             {"row": 6, "certno": WANG, "status": "disagrees", "psn_no": wang,
              "details": f"姓名不一致：名单为“王晓明”，登记为“王小明”；{enrolled}"},
-            # no birth date on the roster: nobody can be found by name alone
-            {"row": 7, "certno": None, "status": "invalid_id", "psn_no": None,
-             "details": "名单无证件号码；名单无出生日期，无法按姓名比对"},
+            # no birth date on the roster: found by name and region (户籍地址 南明区), never
+            # by name alone
+            {"row": 7, "certno": LI, "status": "matched_by_name", "psn_no": li,
+             "details": f"名单无证件号码；名单无出生日期；按姓名和地区找到：李四；{left}"},
         ]
     }  # fmt: skip
 
@@ -93,6 +94,19 @@ def test_a_roster_against_the_registry(url: str, tmp_path: Path) -> None:
     report = match_file(roster_file(tmp_path), database_url=url, as_of=AS_OF)
     assert report.as_json() == expected(url)
     assert counts(url) == before
+
+
+def test_without_birth_date_nor_region_nobody_is_found_by_name_alone(
+    url: str, tmp_path: Path
+) -> None:
+    rows = [["姓名", "公民身份号码", "性别"], ["李四", "", "男"]]
+    report = match_file(roster_file(tmp_path, rows), database_url=url, as_of=AS_OF)
+    assert report.as_json() == {
+        "rows": [
+            {"row": 2, "certno": None, "status": "invalid_id", "psn_no": None,
+             "details": "名单无证件号码；名单无出生日期和地区，无法按姓名比对"},
+        ]
+    }  # fmt: skip
 
 
 def test_found_by_name_and_birth_date_and_as_of_before_the_stop(url: str, tmp_path: Path) -> None:

@@ -4,12 +4,16 @@ The job gives, for every duplicate group, the decision ``canbao decide`` (kind
 ``duplicates``, canbao.rules.duplicates) gives for that group's records, on DuckDB or on Spark,
 with the same SQL text (``SQL``; the few dialect differences are ``Dialect``):
 
-1. **Groups (D1), set-based.** Normal records (psn_insu_stas 1 and paid) of persons
-   (``certno``) with two or more of them are sorted by first day; a record opens a new group
-   when it begins after the last day reached by the person's earlier records, so a group is
-   exactly a set of records connected by overlapping periods (the module's convention: sharing
-   one day; touching periods are a continuation). Groups of two or more are duplicates; their
-   ``group_id`` is ``certno/<first rlts_id>``.
+1. **Groups (D1), set-based.** A group is exactly a set of a person's (``certno``) normal
+   records (psn_insu_stas 1 and paid) connected by overlapping periods (the module's
+   convention: sharing one day; touching periods are a continuation); groups of two or more
+   are duplicates, their ``group_id`` is ``certno/<first rlts_id>``. One ``GROUP BY`` of the
+   normal records per person (``persons``) sorts the persons out cheaply, most of them with
+   one record: a person with one record is done; with two, they are one group exactly when the
+   later first day is not after the earlier last day (latest first day ≤ earliest last day),
+   no window needed; only the persons with three or more records are sorted by first day, a
+   record opening a new group when it begins after the last day reached by the person's
+   earlier records.
 2. **Shapes.** The decision depends on a group's records only through their order by
    ``rlts_id``, scheme, places and flexible flag, the order of their dates (and, for a college
    student with an entry year, whether each date's year is before, in or after it), which
@@ -57,12 +61,13 @@ import duckdb
 
 from canbao.batch import records
 from canbao.contract.fields import LATEST
-from canbao.domain.codes import STUDENT_CATEGORIES, Scheme
+from canbao.domain.codes import Scheme
 from canbao.domain.decision import Decision
 from canbao.domain.periods import Period
 from canbao.policy import Policy, load_policy
 from canbao.rules import duplicates
 from canbao.rules.decide import decide_facts
+from canbao.rules.duplicates import READ_CATEGORIES, READ_IDENTITIES, READ_KEYS, READ_PLACES
 
 Engine = Literal["duckdb", "spark"]
 #: Told each step's name and, for the decisions, how many shapes are decided of how many.
@@ -84,18 +89,9 @@ STEPS: Final = ("读取并检查记录", "找出重复参保组", "按规则决�
 #: The last day of an open record (empty ``enddate``): the latest day a case may name.
 OPEN_END: Final = LATEST.isoformat()
 BATCH: Final = 5_000  # shapes decided and stored per round
-#: The codes canbao.rules.duplicates reads (a group's shape keeps only these; the property
-#: test of tests/batch/test_dedup_property.py draws the others too).
-READ_IDENTITIES: Final = ("tuopin",)
-READ_CATEGORIES: Final = tuple(sorted(STUDENT_CATEGORIES))
-READ_PLACES: Final = tuple(duplicates.PLACE_NAMES)
 #: The stand-in year of a college student's entry in a shape: dates are kept as before (-1),
 #: in (0) or after (+1) the entry year, and their order within each.
 ENTRY_YEAR: Final = 2000
-THRESHOLD: Final = "duplicates.employee_keep_min_months"
-#: The policy values canbao.rules.duplicates reads for a region: regions with the same values
-#: are of one class and interchangeable in a shape (only equality between them matters).
-READ_KEYS: Final = (THRESHOLD, "duplicates.local_clearing")
 
 
 @dataclass(frozen=True)
@@ -106,8 +102,6 @@ class Dialect:
     materialise: str
     #: ``{value}``, ``{order}``, ``{sep}``: the values of a group joined in order.
     ordered_join: str
-    #: ``{value}``: a 64-bit hash of a string, to count records per person cheaply.
-    key: str
     #: ``{value}``: the values of a window as a list.
     collect: str
     #: ``{values}``, ``{value}``: the position (from 1) of ``value`` among the distinct
@@ -121,7 +115,6 @@ DIALECTS: Final[dict[str, Dialect]] = {
     "duckdb": Dialect(
         materialise="CREATE OR REPLACE TABLE {name} AS {select}",
         ordered_join="string_agg({value}, '{sep}' ORDER BY {order})",
-        key="hash({value})",
         collect="list({value})",
         rank_in="list_position(list_sort(list_distinct({values})), {value})",
         concat_lists="list_concat({first}, {second})",
@@ -130,42 +123,59 @@ DIALECTS: Final[dict[str, Dialect]] = {
         materialise="CACHE TABLE {name} AS {select}",
         ordered_join="array_join(transform(array_sort(collect_list(struct({order} AS o, "
         "{value} AS v))), x -> x.v), '{sep}')",
-        key="xxhash64({value})",
         collect="collect_list({value})",
         rank_in="array_position(array_sort(array_distinct({values})), {value})",
         concat_lists="concat({first}, {second})",
     ),
 }
 
+#: The columns of a normal record the groups and shapes read.
+NORMAL_COLUMNS: Final = (
+    "rlts_id, certno, insutype, region, begndate, enddate, places, flexible, identities, "
+    "categories, entered_school_year, months"
+)
 NORMAL_SQL: Final = f"psn_insu_stas = '{duplicates.NORMAL}' AND psn_clct_stas = '{records.PAYING}'"
-#: The job's SQL, in order: (table, query); ``records`` is the typed input. ``members``: the
-#: records of every duplicate group with what their shape needs; ``shapes``: each group's
-#: shape (canbao.batch.dedup's notes).
+#: The job's SQL, in order: (table, query); ``records`` is the typed input. ``normal``: the
+#: normal records of the persons who may have a group (``paired``: exactly two, overlapping);
+#: ``members``: the records of every duplicate group with what their shape needs; ``shapes``:
+#: each group's shape (canbao.batch.dedup's notes). ``normal`` is a table of its own so that
+#: Spark, which inlines a query's WITH clauses, scans the records for it once.
 SQL: Final[tuple[tuple[str, str], ...]] = (
+    (
+        "normal",
+        f"""
+WITH persons AS (
+  SELECT certno, count(*) = 2 AS paired FROM records WHERE {NORMAL_SQL}
+  GROUP BY certno
+  HAVING count(*) > 2
+      OR (count(*) = 2 AND max(begndate) <= min(coalesce(enddate, DATE '{OPEN_END}')))
+)
+SELECT r.rlts_id, r.certno, r.insutype, r.insuplc_admdvs AS region, r.begndate,
+       coalesce(r.enddate, DATE '{OPEN_END}') AS enddate,
+       concat(';', replace(coalesce(r.places, ''), ' ', ''), ';') AS places,
+       coalesce(r.flexible, false) AS flexible,
+       concat(';', replace(coalesce(r.identities, ''), ' ', ''), ';') AS identities,
+       concat(';', replace(coalesce(r.categories, ''), ' ', ''), ';') AS categories,
+       r.entered_school_year, coalesce(r.employee_continuous_months, 0) AS months, p.paired
+FROM records r JOIN persons p ON p.certno = r.certno
+WHERE {NORMAL_SQL.replace("psn_", "r.psn_")}
+""",
+    ),
     (
         "members",
         f"""
-WITH several AS (
-  SELECT {{key}} AS k FROM records WHERE {NORMAL_SQL} GROUP BY {{key}} HAVING count(*) > 1
-), normal AS (
-  SELECT rlts_id, certno, insutype, insuplc_admdvs AS region, begndate,
-         coalesce(enddate, DATE '{OPEN_END}') AS enddate,
-         concat(';', replace(coalesce(places, ''), ' ', ''), ';') AS places,
-         coalesce(flexible, false) AS flexible,
-         concat(';', replace(coalesce(identities, ''), ' ', ''), ';') AS identities,
-         concat(';', replace(coalesce(categories, ''), ' ', ''), ';') AS categories,
-         entered_school_year, coalesce(employee_continuous_months, 0) AS months
-  FROM records
-  WHERE {NORMAL_SQL} AND {{key}} IN (SELECT k FROM several)
-), reached AS (
-  SELECT *, max(enddate) OVER (
+WITH reached AS (
+  SELECT {NORMAL_COLUMNS}, max(enddate) OVER (
       PARTITION BY certno ORDER BY begndate, rlts_id
       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
-  FROM normal
+  FROM normal WHERE NOT paired
 ), parts AS (
-  SELECT *, sum(CASE WHEN reach IS NULL OR begndate > reach THEN 1 ELSE 0 END) OVER (
-      PARTITION BY certno ORDER BY begndate, rlts_id
-      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS part
+  SELECT {NORMAL_COLUMNS}, CAST(1 AS BIGINT) AS part FROM normal WHERE paired
+  UNION ALL
+  SELECT {NORMAL_COLUMNS},
+         CAST(sum(CASE WHEN reach IS NULL OR begndate > reach THEN 1 ELSE 0 END) OVER (
+             PARTITION BY certno ORDER BY begndate, rlts_id
+             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS BIGINT) AS part
   FROM reached
 ), groups AS (
   SELECT certno AS group_certno, part AS group_part, min(rlts_id) AS first_id,
@@ -286,7 +296,6 @@ def statements(engine: str, regions: Regions) -> list[tuple[str, str]]:
 
     flags = [("i", c) for c in READ_IDENTITIES] + [("c", c) for c in READ_CATEGORIES]
     values = {
-        "key": dialect.key.format(value="certno"),
         "person_flags": ",\n         ".join(
             f"max(CASE WHEN {'identities' if kind == 'i' else 'categories'} LIKE '%;{code};%' "
             f"THEN 1 ELSE 0 END) AS {kind}_{code}"
@@ -316,15 +325,16 @@ def statements(engine: str, regions: Regions) -> list[tuple[str, str]]:
 
 
 def make_tables(run: Callable[[str], Any], engine: str, policy: Policy, year: int) -> Regions:
-    """Make ``members`` and ``shapes`` with ``run`` (one statement of ``engine``'s dialect,
-    its rows returned); the groups' regions by class."""
-    run(statements(engine, Regions((), ()))[0][1])
+    """Make the tables of ``SQL`` with ``run`` (one statement of ``engine``'s dialect, its
+    rows returned); the groups' regions by class."""
+    for _, statement in statements(engine, Regions((), ()))[:-1]:
+        run(statement)
     twice = run("SELECT min(rlts_id) FROM members GROUP BY group_id, pos HAVING count(*) > 1")
     if twice:
         raise records.RecordsError(f"参保关系编号 rlts_id 重复：“{twice[0][0]}”出现不止一次")
     found = [str(row[0]) for row in run("SELECT DISTINCT region FROM members")]
     regions = Regions.of(found, policy, year)
-    run(statements(engine, regions)[1][1])
+    run(statements(engine, regions)[-1][1])
     return regions
 
 

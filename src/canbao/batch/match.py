@@ -341,14 +341,7 @@ class _Spark:
         return self.spark.sql(sql).toArrow()
 
     def load_records(self, path: Path) -> None:
-        reader = self.spark.read.schema(rec.SPARK_SCHEMA)
-        kind = rec.file_format(path)
-        frame = (
-            reader.option("header", True).option("dateFormat", "yyyy-MM-dd").csv(str(path))
-            if kind == "csv"
-            else reader.parquet(str(path))
-        )
-        frame.createOrReplaceTempView("records")
+        rec.spark_view(self.spark, path)
 
     def splink_api(self) -> Any:
         from splink import SparkAPI
@@ -377,6 +370,7 @@ class _Spark:
             "link_rows",
             "candidates",
             "names",
+            "region_names",
             "link_left",
             "link_right",
         ):
@@ -538,15 +532,20 @@ _BY_NAME: Final = (
     "SELECT l.row AS key, p.pkey, p.psn_no, p.certno, p.psn_name "
     "FROM linked l JOIN persons p ON p.pkey = l.pkey"
 )
-_CANDIDATES: Final = (
-    "SELECT p.pkey, p.psn_no, p.certno, p.psn_name, p.gend, p.brdy, p.region FROM persons p "
-    "JOIN (SELECT DISTINCT brdy FROM births) b ON b.brdy = p.brdy"
-)
+#: The persons a row without a valid ID may be: born on a row's birth date, or, for a row
+#: without one, of its region under its name as written or folded (``region_names``).
+_CANDIDATES: Final = """
+SELECT p.pkey, p.psn_no, p.certno, p.psn_name, p.gend, p.brdy, p.region FROM persons p
+JOIN (SELECT DISTINCT brdy FROM births) b ON b.brdy = p.brdy
+UNION
+SELECT p.pkey, p.psn_no, p.certno, p.psn_name, p.gend, p.brdy, p.region FROM persons p
+JOIN (SELECT DISTINCT region, psn_name FROM region_names) n
+  ON n.region = p.region AND n.psn_name = p.psn_name"""
 #: One side of the linkage, built in the engine from ``source`` and the prepared ``names``.
 _LINK_SIDE: Final = """
 SELECT concat('{prefix}', CAST(s.{key} AS STRING)) AS unique_id, n.folded AS name_folded,
        n.pinyin, n.name_key, n.surname, CASE WHEN s.gend IN ('1', '2') THEN s.gend END AS gend,
-       CAST(s.brdy AS STRING) AS brdy, s.region
+       CAST(s.brdy AS STRING) AS brdy, s.region, {region_block} AS region_block
 FROM ({source}) s JOIN names n ON n.psn_name = s.psn_name"""
 _NAMES: Final = pa.schema(
     [(field, pa.string()) for field in ("psn_name", "folded", "pinyin", "name_key", "surname")]
@@ -588,13 +587,17 @@ def match_roster(
     ids = checked.filter(pc.is_valid(checked["certno18"])).select(["row", "certno18"])
     unlinked = checked.filter(
         pc.and_(
-            pc.and_(pc.is_null(checked["certno18"]), pc.is_valid(checked["brdy"])),
+            pc.and_(
+                pc.is_null(checked["certno18"]),
+                pc.or_(pc.is_valid(checked["brdy"]), pc.is_valid(checked["region"])),
+            ),
             pc.not_equal(checked["psn_name"], ""),
         )
     )
     with _backend(engine, cores) as backend:
         backend.load("roster_ids", ids.rename_columns(["row", "certno"]))
         backend.load("births", unlinked.select(["brdy"]))
+        backend.load("region_names", _region_names(unlinked))
         if records is not None:
             _records_source(backend, records)
         elif database_url is not None:
@@ -642,8 +645,20 @@ def _linkage(backend: _DuckDB | _Spark, day: datetime.date) -> dict[int, list[di
         "SELECT DISTINCT psn_name FROM candidates UNION SELECT psn_name FROM link_rows"
     )
     backend.load("names", _names(distinct.column("psn_name").to_pylist()))
-    backend.view("link_left", _LINK_SIDE.format(prefix="r:", key="row", source="link_rows"))
-    backend.view("link_right", _LINK_SIDE.format(prefix="p:", key="pkey", source="candidates"))
+    # A roster row blocks on its region only without a birth date (:func:`_settings`).
+    backend.view(
+        "link_left",
+        _LINK_SIDE.format(
+            prefix="r:",
+            key="row",
+            source="link_rows",
+            region_block="CASE WHEN s.brdy IS NULL THEN s.region END",
+        ),
+    )
+    backend.view(
+        "link_right",
+        _LINK_SIDE.format(prefix="p:", key="pkey", source="candidates", region_block="s.region"),
+    )
     if backend.query("SELECT count(*) AS n FROM link_right").column("n")[0].as_py() == 0:
         return {}
     pairs = _predict(backend)
@@ -662,6 +677,25 @@ def _linkage(backend: _DuckDB | _Spark, day: datetime.date) -> dict[int, list[di
     for candidates in found.values():
         candidates.sort(key=lambda c: (c["psn_no"] or "", c["certno"] or ""))
     return found
+
+
+def _region_names(unlinked: pa.Table) -> pa.Table:
+    """(region, psn_name) of the rows without a birth date but with a region: each name as
+    written and folded (the registry's names are looked up as they are, so a homophone is not
+    found this way; the name key still decides among the candidates)."""
+    pairs = {
+        (row["region"], name)
+        for row in _rows(unlinked.select(["psn_name", "brdy", "region"]))
+        if row["brdy"] is None and row["region"] is not None
+        for name in (row["psn_name"], fold(row["psn_name"]))
+    }
+    ordered = sorted(pairs)
+    return pa.table(
+        {
+            "region": pa.array([r for r, _ in ordered], pa.string()),
+            "psn_name": pa.array([n for _, n in ordered], pa.string()),
+        }
+    )
 
 
 def _names(names: Iterable[str | None]) -> pa.Table:
@@ -712,9 +746,13 @@ def _settings() -> Any:
             levels("gend", [cll.ExactMatchLevel("gend"), cll.ElseLevel()], SEX_LEVELS),
             levels("region", [cll.ExactMatchLevel("region"), cll.ElseLevel()], REGION_LEVELS),
         ],
+        # Region is a further block for rows without a birth date, never a condition added
+        # to the others: blocks are a union, so it only adds pairs, and a person listed in one
+        # region and registered in another is still found by name and birth date.
         blocking_rules_to_generate_predictions=[
             block_on("name_key", "brdy"),
             block_on("surname", "brdy", "gend"),
+            block_on("name_key", "region_block"),
         ],
         retain_matching_columns=False,
     )
@@ -843,11 +881,12 @@ def _without_id(
     given = row["certno"] or None
     reason = (row["id_reason"] or "empty: 号码为空").split(": ", 1)[-1]
     why = f"证件号码无效（{reason}）" if given else "名单无证件号码"
+    by = "按姓名和出生日期" if row["brdy"] is not None else "名单无出生日期；按姓名和地区"
     if not found:
         tried = (
-            "按姓名和出生日期未找到"
-            if row["brdy"] is not None
-            else "名单无出生日期，无法按姓名比对"
+            f"{by}未找到"
+            if row["brdy"] is not None or row["region"] is not None
+            else "名单无出生日期和地区，无法按姓名比对"
         )
         return MatchRow(row["row"], given, "invalid_id", None, f"{why}；{tried}")
     if len(found) > 1:
@@ -857,12 +896,12 @@ def _without_id(
         )
         return MatchRow(
             row["row"], given, "ambiguous", None,
-            f"{why}；按姓名和出生日期找到{len(found)}人：{listed}",
+            f"{why}；{by}找到{len(found)}人：{listed}",
         )  # fmt: skip
     person = found[0]
     return MatchRow(
         row["row"], person["certno"], "matched_by_name", person["psn_no"],
-        f"{why}；按姓名和出生日期找到：{person['psn_name']}；{states[person['pkey']]}",
+        f"{why}；{by}找到：{person['psn_name']}；{states[person['pkey']]}",
     )  # fmt: skip
 
 

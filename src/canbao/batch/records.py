@@ -11,13 +11,16 @@ file's extension.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import duckdb
 
 from canbao.certno.check import CHECK_CHARACTERS, WEIGHTS
 from canbao.domain.codes import CATEGORIES, IDENTITIES, Scheme
 from canbao.rules.duplicates import PLACE_NAMES
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 #: Column → DuckDB type, in the order of SPEC section 7.
 COLUMNS: Final[dict[str, str]] = {
@@ -76,6 +79,18 @@ def file_format(path: Path) -> str:
     if suffix not in FORMATS:
         raise RecordsError(f"{path}：文件类型须为 .csv 或 .parquet，而不是“{suffix or '无扩展名'}”")
     return suffix[1:]
+
+
+def spark_view(spark: SparkSession, path: Path, name: str = "records") -> None:
+    """The records file at ``path`` as Spark's temporary view ``name``, typed by
+    ``SPARK_SCHEMA`` (check it with :func:`load` first)."""
+    reader = spark.read.schema(SPARK_SCHEMA)
+    frame = (
+        reader.option("header", True).option("dateFormat", "yyyy-MM-dd").csv(str(path))
+        if file_format(path) == "csv"
+        else reader.parquet(str(path))
+    )
+    frame.createOrReplaceTempView(name)
 
 
 def output_format(path: Path) -> str:

@@ -1,12 +1,22 @@
-"""What-if runs over the registry (W11): the yearly assessment of a region's active enrollees,
-once with the policy data as it is and once with changed values, writing nothing.
+"""What-if runs (W11): the yearly assessment of a region's active enrollees, once with the
+policy data as it is and once with changed values, writing nothing.
 
-Set-based: the enrollees are those the yearly assessment takes, assessed for the year or not,
-staged and counted in SQL by the combinations the contribution decision depends on (region,
-confirmed hardship identities, hukou: ``collection.combination_counts``); the engine decides
-once per combination with each policy, and the totals are the decisions' amounts weighted by
-the counts, in Decimal. The cost is staging the enrollees and one grouping query; the
-decisions are a few dozen whatever the population.
+Set-based: the enrollees are counted in SQL by the combinations the contribution decision
+depends on (region, confirmed hardship identities, hukou), one ``GROUP BY`` without staging a
+row per enrollee; the engine decides once per combination with each policy, and the totals are
+the decisions' amounts weighted by the counts, in Decimal. The decisions are a few dozen
+whatever the population.
+
+Two sources:
+
+- the registry (:func:`run`): the enrollees the yearly assessment takes, assessed for the year
+  or not (``collection.count_combinations``, the assessment's own definition);
+- a section-7 records file (:func:`run_records`, ``--records``), on DuckDB or Spark with the
+  same SQL (``RECORDS_SQL``): the resident records normal (psn_insu_stas 1) whose period holds
+  the first day of the year or begins during the year on a day the policy counts for the year
+  (``enrollment_year``), with the record's identities. The records carry no hukou: the
+  engine takes an unknown hukou as local (``rules.contribution``), as it does for a registry
+  person without one.
 
 ``bench`` measures persons per second at a given size against a bare ``GROUP BY`` count of the
 same relations, on a population filled set-based from the demo's (:func:`fill`).
@@ -18,24 +28,31 @@ import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 
+import duckdb
 from sqlalchemy import Connection, func, insert, literal, select
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import Actor, ready, unit_of_work
+from canbao.batch import records
+from canbao.domain.codes import IDENTITIES
 from canbao.domain.decision import Decision, Status
 from canbao.policy import Policy, load_policy
+from canbao.rules.registration import enrollment_year
 from canbao.services.collection import (
     Combination,
-    combination_counts,
+    count_combinations,
     decide_combination,
     enrollment_regions,
     funding_lines,
 )
-from canbao.services.registry import RESIDENT
+from canbao.services.registry import NORMAL, RESIDENT
+
+Engine = Literal["duckdb", "spark"]
 
 #: How many changed combinations the report lists (the largest first).
 SHORT_LIST = 20
@@ -116,14 +133,79 @@ def run(
     values: Mapping[str, Any],
     policy: Policy | None = None,
 ) -> WhatIfReport:
-    """The yearly assessment of ``region``'s active enrollees for ``year`` with the policy as
-    it is and with ``values`` (key → parsed value, :mod:`canbao.policy.override`). Writes
-    nothing to the registry: the enrollees are staged in temporary tables of the caller's
-    transaction, which it rolls back."""
+    """The yearly assessment of ``region``'s active enrollees in the registry for ``year``
+    with the policy as it is and with ``values`` (key → parsed value,
+    :mod:`canbao.policy.override`). Reads only."""
     policy = policy or load_policy()
-    changed_policy = policy.with_values(values, region, year)
     regions = enrollment_regions(connection, policy, region)
-    counts = combination_counts(connection, policy, regions, year, pending=False)
+    counts = count_combinations(connection, policy, regions, year, pending=False)
+    return report(policy, region, year, values, counts)
+
+
+#: The records' enrollees by region, registration day (NULL: in force on the first day of the
+#: year) and identities as written; DuckDB and Spark run this same text.
+RECORDS_SQL: Final = f"""
+SELECT region, day, identities, count(*) AS persons
+FROM (
+  SELECT insuplc_admdvs AS region,
+         CASE WHEN begndate > DATE '{{first}}' THEN begndate END AS day,
+         coalesce(identities, '') AS identities
+  FROM records
+  WHERE insutype = '{RESIDENT}' AND psn_insu_stas = '{NORMAL}'
+    AND begndate <= DATE '{{last}}' AND (enddate IS NULL OR enddate >= DATE '{{first}}')
+) enrollee
+GROUP BY region, day, identities
+"""
+
+
+def run_records(
+    source: Path,
+    region: str,
+    year: int,
+    values: Mapping[str, Any],
+    engine: Engine = "duckdb",
+    policy: Policy | None = None,
+) -> WhatIfReport:
+    """The what-if over the section-7 records file ``source`` (module notes), on DuckDB or
+    Spark; the file is checked first (a RecordsError names row, column and reason)."""
+    policy = policy or load_policy()
+    sql = RECORDS_SQL.format(first=date(year, 1, 1), last=date(year, 12, 31))
+    with duckdb.connect() as con:
+        con.execute("SET enable_progress_bar = false")
+        records.load(con, source)
+        if engine == "spark":
+            from canbao.batch.spark import session
+
+            spark = session()
+            records.spark_view(spark, source)
+            try:
+                rows = [tuple(row) for row in spark.sql(sql).collect()]
+            finally:
+                spark.catalog.dropTempView("records")
+        else:
+            rows = con.execute(sql).fetchall()
+    counts: dict[Combination, int] = {}
+    for found, day, codes, n in rows:
+        if not policy.within(found, region):
+            continue
+        if day is not None and enrollment_year(policy, found, day) != year:
+            continue
+        held = frozenset(c for c in codes.replace(" ", "").split(";") if c in IDENTITIES)
+        key = Combination(found, held, None)
+        counts[key] = counts.get(key, 0) + int(n)
+    return report(policy, region, year, values, counts)
+
+
+def report(
+    policy: Policy,
+    region: str,
+    year: int,
+    values: Mapping[str, Any],
+    counts: Mapping[Combination, int],
+) -> WhatIfReport:
+    """Decide each combination with the policy as it is and with ``values``; the totals and
+    the changed combinations."""
+    changed_policy = policy.with_values(values, region, year)
     current = {c: decide_combination(policy, c, year) for c in counts}
     whatif = {c: decide_combination(changed_policy, c, year) for c in counts}
     changes = [
@@ -193,7 +275,7 @@ class Bench:
     persons: int
     seconds: float
     baseline_seconds: float
-    database: str
+    database: str  # sqlite, postgresql, or "records, <engine>"
 
     @property
     def rate(self) -> float:
@@ -242,6 +324,38 @@ def bench(persons: int, url: str | None = None) -> Bench:
         return Bench(assessed, seconds, baseline, engine.dialect.name)
 
 
+def bench_records(path: Path, engine: Engine = "duckdb") -> Bench:
+    """:func:`run_records` over the records file at ``path`` for each jurisdiction of the
+    demo (the file checked each time), beside the bare count: one ``GROUP BY`` region of the
+    file's records on the same engine, once per jurisdiction too (after one warm-up run)."""
+    bare = "SELECT insuplc_admdvs, count(*) FROM records GROUP BY insuplc_admdvs"
+    with duckdb.connect() as con:
+        records.load(con, path)
+        if engine == "spark":
+            from canbao.batch.spark import session
+
+            spark = session()
+            records.spark_view(spark, path)
+
+        def count() -> None:
+            if engine == "spark":
+                spark.sql(bare).collect()
+            else:
+                con.execute(bare).fetchall()
+
+        count()
+        start = time.perf_counter()
+        for _ in BENCH_REGIONS:
+            count()
+        baseline = time.perf_counter() - start
+    start = time.perf_counter()
+    persons = sum(
+        run_records(path, region, BENCH_YEAR, BENCH_VALUES, engine).persons
+        for region in BENCH_REGIONS
+    )
+    return Bench(persons, time.perf_counter() - start, baseline, f"records, {engine}")
+
+
 #: The tables a relation's assessment reads, copied by :func:`fill`; the key columns get the
 #: copy's suffix.
 _COPIED = (
@@ -256,7 +370,9 @@ _COPIED = (
 def fill(url: str, persons: int) -> int:
     """About ``persons`` persons: the demo's first ``DEMO_BASE`` (fewer when ``persons`` is
     smaller), copied set-based (INSERT … SELECT, keys suffixed ``~k``) until there are
-    enough. Returns the number of persons."""
+    enough, their hardship identities confirmed by a second clerk (the assessment counts
+    confirmed ones only). Returns the number of persons."""
+    from canbao.bench_registry import REVIEWER, confirm_identities
     from canbao.services import demo
 
     base = min(persons, DEMO_BASE)
@@ -277,4 +393,7 @@ def fill(url: str, persons: int) -> int:
                     )
                 ).where(source.c[keys[0]].not_like("%~%"))
                 connection.execute(insert(table).from_select(columns, copied))
-        return int(connection.execute(select(func.count()).select_from(t.person)).scalar_one())
+        found = int(connection.execute(select(func.count()).select_from(t.person)).scalar_one())
+    with unit_of_work(url, Actor(REVIEWER)) as uow:
+        confirm_identities(uow)
+    return found

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Literal
 
 import typer
 
@@ -31,12 +32,22 @@ def whatif(
         ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    records: Annotated[
+        Path | None,
+        typer.Option("--records", help="Over a section-7 records file instead of the registry."),
+    ] = None,
+    engine: Annotated[
+        Literal["duckdb", "spark"],
+        typer.Option("--engine", help="duckdb or spark (with --records)."),
+    ] = "duckdb",
 ) -> None:
     """Run the yearly assessment of the region's active enrollees with the policy as it is and
     with the changed values; print persons, payable, subsidy and funding by source for both,
     and who pays a different amount."""
     from canbao.adapters.database import ready
     from canbao.batch import whatif as job
+    from canbao.batch.records import RecordsError
+    from canbao.batch.spark import SparkUnavailable
     from canbao.config import settings
     from canbao.policy import load_policy
     from canbao.policy.override import OverrideError, parse_overrides
@@ -48,8 +59,18 @@ def whatif(
         overrides = parse_overrides(values)
     except OverrideError as error:
         fail(str(error))
-    with ready(settings().url()).connect() as connection:
-        report = job.run(connection, region, year, overrides, policy)
+    if records is not None:
+        try:
+            report = job.run_records(records, region, year, overrides, engine, policy)
+        except RecordsError as error:
+            fail(str(error))
+        except SparkUnavailable as error:
+            fail(str(error), code=1)
+    elif engine != "duckdb":
+        fail("--engine spark 须与 --records 一起使用（登记库上的测算在数据库中计数）")
+    else:
+        with ready(settings().url()).connect() as connection:
+            report = job.run(connection, region, year, overrides, policy)
     if as_json:
         print_json(report.as_json())
         return

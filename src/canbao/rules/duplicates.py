@@ -87,6 +87,17 @@ PLACE_NAMES = {
     "hukou": "户籍地",
     "poverty_identified": "建档立卡身份认定地",
 }
+#: 建档立卡 (D4): the one hardship identity the rules read.
+TUOPIN = "tuopin"
+EMPLOYEE_KEEP_MIN_MONTHS = "duplicates.employee_keep_min_months"
+LOCAL_CLEARING = "duplicates.local_clearing"
+#: What the rules read of a person's facts and of the policy, and nothing else: the codes of
+#: ``identities``, ``categories`` and ``Record.places``, and the policy keys read per region
+#: (canbao.batch.dedup reduces a duplicate group to these; its property test guards them).
+READ_IDENTITIES = (TUOPIN,)
+READ_CATEGORIES = tuple(sorted(STUDENT_CATEGORIES))
+READ_PLACES = tuple(PLACE_NAMES)
+READ_KEYS = (EMPLOYEE_KEEP_MIN_MONTHS, LOCAL_CLEARING)
 
 
 @dataclass(frozen=True)
@@ -272,7 +283,7 @@ def _decide(facts: DuplicateFacts, policy: Policy) -> Decision:
     ]
     deduction = _deduction(facts, group, keep, plan, cross, params, out)
     if any(_local_clearing(policy, r, facts.as_of.year) for r in group):
-        params.get("duplicates.local_clearing")
+        params.get(LOCAL_CLEARING)
         out.apply("D8")
     out.apply("D7")
     text = f"{lead}；{plan.reason}，保留{keep.id}，" + "，".join(
@@ -334,7 +345,7 @@ def _region(policy: Policy, records: list[Record], year: int) -> str:
 
 
 def _local_clearing(policy: Policy, record: Record, year: int) -> bool:
-    found = policy.find("duplicates.local_clearing", record.region, year)
+    found = policy.find(LOCAL_CLEARING, record.region, year)
     return found is not None and found.value is True
 
 
@@ -355,7 +366,7 @@ def _intra(facts: DuplicateFacts, group: list[Record], out: Outcome) -> Plan:
     scheme = group[0].scheme
     if scheme is Scheme.RESIDENT and facts.categories & STUDENT_CATEGORIES:
         return _student(group, out)
-    if scheme is Scheme.RESIDENT and "tuopin" in facts.identities and _hukou_and_residence(group):
+    if scheme is Scheme.RESIDENT and TUOPIN in facts.identities and _hukou_and_residence(group):
         return _tuopin(facts, group, out)
     out.apply("D2")
     place, rule = (
@@ -400,7 +411,7 @@ def _college_student(
     if (
         not cross
         and chosen is not None
-        and "tuopin" in facts.identities
+        and TUOPIN in facts.identities
         and "poverty_identified" in chosen.places
     ):
         out.apply("E5", "D3")
@@ -485,7 +496,7 @@ def _cross(facts: DuplicateFacts, group: list[Record], params: Params, out: Outc
     """Employee + resident: D3 flexible work, D2 ≥ 12 months."""
     employees = [r for r in group if r.scheme is Scheme.EMPLOYEE]
     residents = [r for r in group if r.scheme is Scheme.RESIDENT]
-    months = int(params.require("duplicates.employee_keep_min_months"))
+    months = int(params.require(EMPLOYEE_KEEP_MIN_MONTHS))
     served = facts.employee_continuous_months
     flexible = [r for r in employees if r.flexible]
     if flexible:
@@ -552,7 +563,7 @@ def _deduction(
         return Deduction()
     out.apply("D6")
     long_employee = cross and facts.employee_continuous_months >= int(
-        params.require("duplicates.employee_keep_min_months")
+        params.require(EMPLOYEE_KEEP_MIN_MONTHS)
     )
     deducted: list[str] = []
     undetermined: list[str] = []

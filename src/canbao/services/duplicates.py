@@ -53,6 +53,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    or_,
     select,
 )
 
@@ -67,6 +68,7 @@ from canbao.policy import Policy, load_policy
 from canbao.rules import duplicates as rules
 from canbao.rules.decide import decide_facts
 from canbao.services.access import outside_scope, scope_regions
+from canbao.services.hardship import confirmed_identities
 from canbao.services.registry import (
     NORMAL,
     PAID,
@@ -79,7 +81,6 @@ from canbao.services.registry import (
     _history,
     _version,
     find_person,
-    identities_as_of,
     new_id,
     person_as_of,
 )
@@ -384,8 +385,15 @@ def _facts(
         for row in rows
         if row["psn_insu_stas"] == NORMAL and row["psn_type"] in PSN_TYPE_CATEGORIES
     )
+    confirmed = confirmed_identities().subquery()
     identities = frozenset(
-        row["identity"] for row in identities_as_of(connection, psn_no, as_of)
+        connection.execute(
+            select(confirmed.c.identity).where(
+                confirmed.c.psn_no == psn_no,
+                confirmed.c.begin <= as_of,
+                or_(confirmed.c.end.is_(None), confirmed.c.end >= as_of),
+            )
+        ).scalars()
     ) & frozenset(IDENTITIES)
     employee = [
         (c.period.start, c.period.end)
