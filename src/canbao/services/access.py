@@ -146,6 +146,20 @@ def outside_scope(
     }
 
 
+def file_outside_scope(
+    policy: Policy, rows: Iterable[tuple[int, str | None]], scope: str, what: str
+) -> str | None:
+    """The refusal of a whole file (the API and the pages refuse it alike) when some of its
+    ``rows`` — (row number as the clerk sees it, the region the row belongs to, None when
+    not known) — lie outside the scope; ``what`` names the row's region (参保属地, 批次).
+    None when every row is within."""
+    outside = [row for row, region in rows if region and not policy.within(region, scope)]
+    if not outside:
+        return None
+    listed = "、".join(str(row) for row in outside[:20])
+    return f"第{listed}行的{what}不在区划 {scope} 内，整个文件未导入。"
+
+
 def batch_regions(connection: Connection, batch_ids: Iterable[str]) -> dict[str, str]:
     """batch_id → region of the tax batches the registry holds among ``batch_ids``."""
     wanted = sorted(set(batch_ids))

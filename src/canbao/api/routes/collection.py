@@ -131,14 +131,10 @@ def _feedback(
         lines, _rejected = read_feedback(path)
         with ready(url).connect() as connection:
             regions = access.batch_regions(connection, [line.batch_id for line in lines])
-        outside = [
-            line.row
-            for line in lines
-            if line.batch_id in regions and not policy.within(regions[line.batch_id], admdvs)
-        ]
-        if outside:
-            listed = "、".join(str(n) for n in outside[:20])
-            raise forbidden(f"第{listed}行的批次不属于区划 {admdvs}，整个文件未导入。")
+        placed = ((line.row, regions.get(line.batch_id)) for line in lines)
+        refusal = access.file_outside_scope(policy, placed, admdvs, "批次")
+        if refusal:
+            raise forbidden(refusal)
 
         def work(uow: UnitOfWork) -> Response:
             return answer(collection.import_feedback(uow, path, policy).as_json())
