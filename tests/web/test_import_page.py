@@ -65,9 +65,7 @@ def cells(data: bytes) -> list[list[Any]]:
 
 
 def upload(client: TestClient, csrf: str, data: bytes, name: str = "登记表.xlsx") -> Any:
-    return client.post(
-        "/imports", data={"csrf_token": csrf}, files={"file": (name, data, XLSX)}
-    )
+    return client.post("/imports", data={"csrf_token": csrf}, files={"file": (name, data, XLSX)})
 
 
 def shown(html: str, id_: str) -> str:
@@ -89,9 +87,9 @@ def test_the_blank_form_has_the_title_and_the_headers_the_import_reads(
     answer = web_client.get("/imports/form.xlsx")
     assert answer.status_code == 200
     assert answer.headers["content-type"] == XLSX
-    assert "filename*=UTF-8''%E7%99%BB%E8%AE%B0%E8%A1%A8.xlsx" in answer.headers[
-        "content-disposition"
-    ]
+    assert (
+        "filename*=UTF-8''%E7%99%BB%E8%AE%B0%E8%A1%A8.xlsx" in answer.headers["content-disposition"]
+    )
     year = enrollment_year(load_policy(), "440783", date.today())
     title = f"开平市{year}年度城乡居民基本医疗保险新参保、变更、停保登记表"
     assert cells(answer.content) == [[title] + [None] * 13, HEADERS]
@@ -174,9 +172,10 @@ def test_files_refused_as_a_whole_keep_the_form_and_write_nothing(
     guiyang = [*GOOD]
     guiyang[1:3] = ["赵六", "440100199202021239"]
     guiyang[7] = "520102"
+    outside = "第4行的参保属地不在区划 440783 内，整个文件未导入。"
     cases = [
         (form([GOOD]), "登记表.txt", "文件应为 .xlsx 或 .csv：登记表.txt"),
-        (form([GOOD, guiyang]), "登记表.xlsx", "第4行的参保属地不在区划 440783 内，整个文件未导入。"),
+        (form([GOOD, guiyang]), "登记表.xlsx", outside),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "old.xlsx",
          "old.xlsx：这是旧版 Excel（.xls）文件；请另存为 .xlsx 或 CSV 后提交"),
     ]  # fmt: skip

@@ -1062,12 +1062,15 @@ def feedback_list(
     and the page ``offset``…``offset + limit``."""
     a, e, p, log = t.assessment, t.enrollment, t.payment, t.change_log
     item, b = t.tax_batch_item, t.tax_batch
-    latest = select(func.max(p.c.id)).where(p.c.assessment_id == a.c.id).scalar_subquery()
+    later = t.payment.alias("later_payment")
+    newer = select(later.c.id).where(
+        later.c.assessment_id == p.c.assessment_id, later.c.id > p.c.id
+    )
     mine = and_(
         a.c.year == year,
         e.c.insuplc_admdvs.in_(enrollment_regions(connection, policy, region)),
-        p.c.id == latest,
         p.c.result == result,
+        ~newer.exists(),
     )
     joined = a.join(e, e.c.rlts_id == a.c.rlts_id).join(p, p.c.assessment_id == a.c.id)
     total = connection.execute(select(func.count()).select_from(joined).where(mine)).scalar_one()
