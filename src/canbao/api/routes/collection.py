@@ -130,9 +130,7 @@ def _feedback(
     with saved(file, data) as path:
         lines, _rejected = read_feedback(path)
         with ready(url).connect() as connection:
-            regions = access.batch_regions(connection, [line.batch_id for line in lines])
-        placed = ((line.row, regions.get(line.batch_id)) for line in lines)
-        refusal = access.file_outside_scope(policy, placed, admdvs, "批次")
+            refusal = access.feedback_outside_scope(connection, policy, lines, admdvs)
         if refusal:
             raise forbidden(refusal)
 

@@ -187,9 +187,7 @@ def feedback(
         with saved(file, file.file.read()) as path:
             lines, _rejected = read_feedback(path)
             with ready(url).connect() as connection:
-                regions = access.batch_regions(connection, [line.batch_id for line in lines])
-            placed = ((line.row, regions.get(line.batch_id)) for line in lines)
-            refusal = access.file_outside_scope(policy, placed, admdvs, "批次")
+                refusal = access.feedback_outside_scope(connection, policy, lines, admdvs)
             if refusal:
                 return refused(refusal)
             with unit_of_work(url, Actor(user.name, source_file=path.name)) as uow:
