@@ -93,3 +93,5 @@ def test_the_collection_page_lists_the_batches(page: Any, live: Demo) -> None:
     with page.expect_download() as file:
         page.locator("#batches a", has_text="下载").first.click()
     assert file.value.suggested_filename == f"应征数据-{batch_ids[0]}.xlsx"
+    page.set_viewport_size({"width": 768, "height": 1024})  # a tablet: the table scrolls alone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
