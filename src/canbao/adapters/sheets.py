@@ -410,11 +410,14 @@ def write_xlsx(
     headers: Sequence[str],
     rows: Iterable[Sequence[object]],
     sheet: str = "Sheet1",
+    text_columns: Collection[int] = (),
 ) -> int:
     """Write rows (str, int, Decimal, date, datetime or None cells) under a bold header, and
     above it a merged bold title row when ``title`` is given; column widths from the header
-    and the first rows; the panes frozen below the header. Streams: memory does not grow
-    with the number of rows. Returns the number of data rows written."""
+    and the first rows; the panes frozen below the header. ``text_columns`` (0-based) are
+    formatted as text, so that what a clerk types there later (an 18-digit number) stays
+    text. Streams: memory does not grow with the number of rows. Returns the number of data
+    rows written."""
     book = Workbook(write_only=True)
     worksheet = book.create_sheet(sheet)
     source = iter(rows)
@@ -424,6 +427,8 @@ def write_xlsx(
         seen += [_display_width(row[index]) for row in sample if index < len(row)]
         width = min(max(max(seen) + 2, _WIDTH[0]), _WIDTH[1])
         worksheet.column_dimensions[get_column_letter(index + 1)].width = width
+        if index in text_columns:
+            worksheet.column_dimensions[get_column_letter(index + 1)].number_format = "@"
     header_row = 1 if title is None else 2
     worksheet.freeze_panes = f"A{header_row + 1}"  # before the first row: it is written then
     if title is not None:

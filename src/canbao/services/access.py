@@ -10,13 +10,14 @@ Reading a person's full record is audited: ``record_read`` appends who, when and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Connection, func, insert, select
 
 from canbao.adapters import tables as t
+from canbao.adapters.tax_files import FeedbackLine
 from canbao.policy import Policy
 from canbao.services.registry import person_as_of
 
@@ -144,6 +145,30 @@ def outside_scope(
     return {
         p for p in set(psn_nos) if not within_scope(policy, person_regions(connection, p), scope)
     }
+
+
+def file_outside_scope(
+    policy: Policy, rows: Iterable[tuple[int, str | None]], scope: str, what: str
+) -> str | None:
+    """The refusal of a whole file (the API and the pages refuse it alike) when some of its
+    ``rows`` — (row number as the clerk sees it, the region the row belongs to, None when
+    not known) — lie outside the scope; ``what`` names the row's region (参保属地, 批次).
+    None when every row is within."""
+    outside = [row for row, region in rows if region and not policy.within(region, scope)]
+    if not outside:
+        return None
+    listed = "、".join(str(row) for row in outside[:20])
+    return f"第{listed}行的{what}不在区划 {scope} 内，整个文件未导入。"
+
+
+def feedback_outside_scope(
+    connection: Connection, policy: Policy, lines: Sequence[FeedbackLine], scope: str
+) -> str | None:
+    """The refusal of a tax bureau feedback file some of whose lines name a batch of a region
+    outside the scope (``file_outside_scope``); None when every batch it names is within."""
+    regions = batch_regions(connection, [line.batch_id for line in lines])
+    placed = ((line.row, regions.get(line.batch_id)) for line in lines)
+    return file_outside_scope(policy, placed, scope, "批次")
 
 
 def batch_regions(connection: Connection, batch_ids: Iterable[str]) -> dict[str, str]:

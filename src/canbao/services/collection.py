@@ -25,7 +25,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -66,6 +67,7 @@ from canbao.adapters.tax_files import (
 )
 from canbao.domain.codes import IDENTITIES, Scheme
 from canbao.domain.decision import Decision, Status, to_json
+from canbao.domain.money import money
 from canbao.policy import Params, Policy, load_policy
 from canbao.rules.contribution import KIND as CONTRIBUTION
 from canbao.rules.contribution import ContributionFacts
@@ -701,9 +703,37 @@ def export_batch(
             ["batch_id", "assessment_id"], select(literal(batch_id), chosen.c.id)
         )
     )
-    title = f"{policy.region_name(region)}{year}年度城乡居民基本医疗保险应征数据（批次{batch_id}）"
-    write_assessment(path, title, _file_rows(connection, batch_id, date(year, 1, 1), uow.today))
+    _write_batch(connection, policy, batch_id, region, year, path, uow.today)
     return batch_id
+
+
+def write_batch(connection: Connection, batch_id: str, path: Path, policy: Policy) -> bool:
+    """The 应征数据 file of a batch sent before, again, as it was sent: the persons' data as
+    of the day of the batch. False (nothing written) when there is no such batch."""
+    b, log = t.tax_batch, t.change_log
+    found = connection.execute(
+        select(b.c.admdvs, b.c.year, log.c.recorded_at)
+        .join(log, log.c.id == b.c.change_id)
+        .where(b.c.batch_id == batch_id)
+    ).first()
+    if found is None:
+        return False
+    region, year, recorded_at = found
+    _write_batch(connection, policy, batch_id, region, year, path, recorded_at.date())
+    return True
+
+
+def _write_batch(
+    connection: Connection,
+    policy: Policy,
+    batch_id: str,
+    region: str,
+    year: int,
+    path: Path,
+    today: date,
+) -> None:
+    title = f"{policy.region_name(region)}{year}年度城乡居民基本医疗保险应征数据（批次{batch_id}）"
+    write_assessment(path, title, _file_rows(connection, batch_id, date(year, 1, 1), today))
 
 
 def _to_send(regions: list[str], year: int) -> Select[Any]:
@@ -743,23 +773,11 @@ def _file_rows(
 ) -> Iterator[tuple[object, ...]]:
     """The batch's rows, a household's members together under the account they pay from (K3):
     the household's collective account, else the household's account, else the person's."""
-    a, e, item, pv, cert = (
-        t.assessment,
-        t.enrollment,
-        t.tax_batch_item,
-        t.person_version,
-        t.certificate,
-    )
+    a, e, item, pv = t.assessment, t.enrollment, t.tax_batch_item, t.person_version
     hm, hh, ca = t.household_member, t.household, t.collective_account
 
     def person(column: Any) -> Any:
-        return (
-            select(column)
-            .where(pv.c.psn_no == a.c.psn_no, pv.c.valid_from <= today)
-            .order_by(pv.c.valid_from.desc(), pv.c.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
+        return _person_on(column, a.c.psn_no, today)
 
     household = (
         select(hm.c.household_id)
@@ -772,7 +790,7 @@ def _file_rows(
         .limit(1)
         .scalar_subquery()
     )
-    certno = select(func.min(cert.c.certno)).where(cert.c.psn_no == a.c.psn_no).scalar_subquery()
+    certno = _certno_of(a.c.psn_no)
     inner = (
         select(
             a.c.psn_no,
@@ -816,6 +834,23 @@ def _file_rows(
             row["household_id"],
             batch_id,
         )
+
+
+def _person_on(column: Any, psn_no: Any, day: date) -> Any:
+    """The person's ``column`` (of ``person_version``) in the version valid on ``day``."""
+    pv = t.person_version
+    return (
+        select(column)
+        .where(pv.c.psn_no == psn_no, pv.c.valid_from <= day)
+        .order_by(pv.c.valid_from.desc(), pv.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _certno_of(psn_no: Any) -> Any:
+    cert = t.certificate
+    return select(func.min(cert.c.certno)).where(cert.c.psn_no == psn_no).scalar_subquery()
 
 
 # --- feedback from the tax bureau ------------------------------------------------------------
@@ -1094,6 +1129,70 @@ def collection_progress(
     ]
 
 
+# --- lists: the batches and the feedback of a region's year ---------------------------------
+
+
+@dataclass(frozen=True)
+class BatchEntry:
+    """A batch sent to the tax bureau: when, how many persons, what they owe in all, and the
+    feedback lines received for it by result (paid, resend, abandoned, failed)."""
+
+    batch_id: str
+    admdvs: str
+    year: int
+    sent_at: datetime
+    persons: int
+    payable: Decimal
+    feedback: dict[str, int]
+
+
+def batches(
+    connection: Connection, policy: Policy, region: str, year: int, limit: int, offset: int
+) -> tuple[int, list[BatchEntry]]:
+    """The batches of ``year`` exported for ``region`` or a region within it, newest first:
+    how many in all, and the page ``offset``…``offset + limit``."""
+    b, item, a, p, log = t.tax_batch, t.tax_batch_item, t.assessment, t.payment, t.change_log
+    held = connection.execute(select(b.c.admdvs).where(b.c.year == year).distinct()).scalars()
+    regions = [code for code in held if policy.within(code, region)]
+    mine = and_(b.c.year == year, b.c.admdvs.in_(regions))
+    total = connection.execute(select(func.count()).select_from(b).where(mine)).scalar_one()
+    members = (
+        select(item.c.batch_id, func.count().label("persons"), func.sum(a.c.payable).label("sum"))
+        .join(a, a.c.id == item.c.assessment_id)
+        .group_by(item.c.batch_id)
+        .subquery()
+    )
+    page = connection.execute(
+        select(b.c.batch_id, b.c.admdvs, b.c.year, log.c.recorded_at, members.c.persons,
+               members.c.sum)
+        .join(log, log.c.id == b.c.change_id)
+        .outerjoin(members, members.c.batch_id == b.c.batch_id)
+        .where(mine)
+        .order_by(b.c.change_id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()  # fmt: skip
+    results: dict[str, dict[str, int]] = {row.batch_id: {} for row in page}
+    for batch_id, result, count in connection.execute(
+        select(p.c.batch_id, p.c.result, func.count())
+        .where(p.c.batch_id.in_(list(results)))
+        .group_by(p.c.batch_id, p.c.result)
+    ):
+        results[batch_id][result] = int(count)
+    return int(total), [
+        BatchEntry(
+            row.batch_id,
+            row.admdvs,
+            row.year,
+            row.recorded_at,
+            int(row.persons or 0),
+            money(row.sum or 0),
+            results[row.batch_id],
+        )
+        for row in page
+    ]
+
+
 @dataclass(frozen=True)
 class ExchangeWork:
     """The tax exchange's open work in a scope: batches sent without any feedback yet, and
@@ -1116,6 +1215,90 @@ def exchange_work(connection: Connection, regions: Sequence[str]) -> ExchangeWor
         .where(b.c.admdvs.in_(list(regions)))
     ).scalar_one()
     return ExchangeWork(int(waiting), int(unmatched))
+
+
+@dataclass(frozen=True)
+class FeedbackEntry:
+    """An assessment whose latest feedback is of one result (the resend list, the
+    abandonment list): the person, what was owed, the line of the tax bureau (batch, code,
+    reason, when received) and, after a resend, the batch that sent it again."""
+
+    psn_no: str
+    psn_name: str
+    certno: str
+    payable: Decimal
+    batch_id: str | None
+    result_code: str | None
+    failure_reason: str | None
+    received_at: datetime
+    sent_again_in: str | None
+
+
+def feedback_list(
+    connection: Connection,
+    policy: Policy,
+    region: str,
+    year: int,
+    result: str,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[FeedbackEntry]]:
+    """The region's assessments of ``year`` whose latest feedback is ``result`` (``resend``:
+    to send again; ``abandoned``: 自动弃保, K1), in the order the lines came: how many in all,
+    and the page ``offset``…``offset + limit``."""
+    a, e, p, log = t.assessment, t.enrollment, t.payment, t.change_log
+    item, b = t.tax_batch_item, t.tax_batch
+    later = t.payment.alias("later_payment")
+    newer = select(later.c.id).where(
+        later.c.assessment_id == p.c.assessment_id, later.c.id > p.c.id
+    )
+    mine = and_(
+        a.c.year == year,
+        e.c.insuplc_admdvs.in_(enrollment_regions(connection, policy, region)),
+        p.c.result == result,
+        ~newer.exists(),
+    )
+    joined = a.join(e, e.c.rlts_id == a.c.rlts_id).join(p, p.c.assessment_id == a.c.id)
+    total = connection.execute(select(func.count()).select_from(joined).where(mine)).scalar_one()
+    sent_again = (
+        select(func.max(item.c.batch_id))
+        .join(b, b.c.batch_id == item.c.batch_id)
+        .where(item.c.assessment_id == a.c.id, b.c.change_id > p.c.change_id)
+        .scalar_subquery()
+    )
+    today = date.today()
+    rows = connection.execute(
+        select(
+            a.c.psn_no,
+            _person_on(t.person_version.c.psn_name, a.c.psn_no, today).label("psn_name"),
+            _certno_of(a.c.psn_no).label("certno"),
+            a.c.payable,
+            p.c.batch_id,
+            p.c.result_code,
+            p.c.failure_reason,
+            log.c.recorded_at,
+            sent_again.label("sent_again_in"),
+        )
+        .select_from(joined.join(log, log.c.id == p.c.change_id))
+        .where(mine)
+        .order_by(p.c.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return int(total), [
+        FeedbackEntry(
+            row.psn_no,
+            row.psn_name or "",
+            row.certno or "",
+            money(row.payable),
+            row.batch_id,
+            row.result_code,
+            row.failure_reason,
+            row.recorded_at,
+            row.sent_again_in,
+        )
+        for row in rows
+    ]
 
 
 # --- households and collective accounts (K3) -------------------------------------------------
@@ -1211,7 +1394,9 @@ def _json_key(decision: Decision) -> str:
 
 __all__ = [
     "AssessReport",
+    "BatchEntry",
     "Combination",
+    "FeedbackEntry",
     "FeedbackReport",
     "assess",
     "combination_counts",
@@ -1219,8 +1404,11 @@ __all__ = [
     "create_household",
     "decide_combination",
     "enrollment_regions",
+    "batches",
     "export_batch",
+    "feedback_list",
     "funding_lines",
     "import_feedback",
     "payment_status",
+    "write_batch",
 ]

@@ -130,15 +130,9 @@ def _feedback(
     with saved(file, data) as path:
         lines, _rejected = read_feedback(path)
         with ready(url).connect() as connection:
-            regions = access.batch_regions(connection, [line.batch_id for line in lines])
-        outside = [
-            line.row
-            for line in lines
-            if line.batch_id in regions and not policy.within(regions[line.batch_id], admdvs)
-        ]
-        if outside:
-            listed = "、".join(str(n) for n in outside[:20])
-            raise forbidden(f"第{listed}行的批次不属于区划 {admdvs}，整个文件未导入。")
+            refusal = access.feedback_outside_scope(connection, policy, lines, admdvs)
+        if refusal:
+            raise forbidden(refusal)
 
         def work(uow: UnitOfWork) -> Response:
             return answer(collection.import_feedback(uow, path, policy).as_json())

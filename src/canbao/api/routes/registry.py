@@ -28,7 +28,7 @@ from canbao.api.security import GuardedRoute, Need
 from canbao.domain.codes import BASIC_INFO, NEW, RESIDENT_ADULT, STOP, Scheme
 from canbao.domain.registry import Outcome, Registration
 from canbao.policy import load_policy
-from canbao.services import imports, registry
+from canbao.services import access, imports, registry
 from canbao.services.users import User
 
 router = APIRouter(prefix="/api/v1", tags=["registry"], route_class=GuardedRoute)
@@ -218,11 +218,9 @@ def _import(
     policy = load_policy()
     with saved(file, data) as path:
         rows, _errors, _year = imports.read_registrations(path)
-        outside = [
-            r.row for r in rows if r.insuplc_admdvs and not policy.within(r.insuplc_admdvs, admdvs)
-        ]
-        if outside:
-            listed = "、".join(str(n) for n in outside[:20])
-            raise forbidden(f"第{listed}行的参保属地不在区划 {admdvs} 内，整个文件未导入。")
+        placed = ((r.row, r.insuplc_admdvs) for r in rows)
+        refusal = access.file_outside_scope(policy, placed, admdvs, "参保属地")
+        if refusal:
+            raise forbidden(refusal)
         report = imports.import_registrations(database_url(request), path, user.name, year, policy)
     return answer(report.as_json())

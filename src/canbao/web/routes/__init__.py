@@ -3,10 +3,12 @@ what ``canbao.web.install`` includes."""
 
 from __future__ import annotations
 
-from canbao.web.routes import dashboard, login
+from canbao.web.routes import collection, dashboard, imports, login
 
 ROUTERS = (
     login.router,
     login.signed_in,
     dashboard.router,
+    imports.router,
+    collection.router,
 )
