@@ -3,13 +3,15 @@ accounts households pay from (K3).
 
 - ``assess``: every active resident enrollee of a region is assessed for the year at the
   year's standard (K2: those who did not change or stop by the deadline are assessed
-  automatically). Set-based: the enrollees are staged in a temporary table with their
-  combination (region, confirmed hardship identities, hukou), the engine decides once per
-  distinct combination, the decisions go to temporary tables, and one INSERT … SELECT writes
-  the assessments, one more their funding lines — no per-person decision, query or row in
-  Python. Only identities a second clerk confirmed count (maker-checker,
-  ``hardship.confirmed_identities``). One change_log row for the run holds the distinct
-  decisions.
+  automatically). Set-based: a combination (region, confirmed hardship identities, hukou) is
+  what the engine decides on, once per distinct one. The plain majority — no confirmed
+  identity in the year — has its region alone for combination and is counted and written
+  straight from the relations; only the others (identity holders, registrations during the
+  year) are staged in a temporary table with their combination. The decisions go to
+  temporary tables, and INSERT … SELECT statements write the assessments and their funding
+  lines — no per-person decision, query or row in Python. Only identities a second clerk
+  confirmed count (maker-checker, ``hardship.confirmed_identities``). One change_log row for
+  the run holds the distinct decisions.
 - ``export_batch``: the 应征数据 file (SPEC section 7) of the assessments not sent yet and of
   those whose last feedback asks for a resend; one ``tax_batch`` and its members.
 - ``import_feedback``: each feedback line becomes a payment event — paid, resend (not the
