@@ -8,10 +8,11 @@ Everything runs on a private PostgreSQL server started for the run
   subprocess (start-up included). Baseline: the same
   file read by the sheets adapter without checks and its rows bulk inserted into the same
   tables (one change a batch).
-* **yearly assessment** — ``canbao.services.collection.assess`` over the demo population of
-  ``persons`` persons (``canbao demo``'s rows, its hardship identities confirmed by a second
-  clerk); baseline: one bare INSERT … SELECT of an
-  assessment row per normal resident relation (amounts not computed), rolled back.
+* **yearly assessment** — ``canbao.services.collection.assess`` of the four jurisdictions
+  over the demo population of ``persons`` persons (``canbao demo``'s rows, its hardship
+  identities confirmed by the demo's second clerk), in one transaction; baseline: the same
+  rows — one per normal resident relation, amounts not computed — selected into a temporary
+  table first, then bare-inserted into ``assessment`` by one INSERT … SELECT, rolled back.
 * **person show** — ``find_person`` and ``status`` (what ``canbao person show`` runs after
   start-up) for ``LOOKUPS`` random persons of that population, p50 and p99; baseline: the
   certificate's primary-key lookup alone, on the same connection and the same persons.
@@ -39,19 +40,19 @@ from typing import Any
 
 from sqlalchemy import (
     Engine,
-    String,
     Table,
     bindparam,
-    cast,
+    column,
     func,
     insert,
     literal,
     select,
+    table,
     text,
 )
 
 from canbao.adapters import tables as t
-from canbao.adapters.database import Actor, UnitOfWork, ready, unit_of_work
+from canbao.adapters.database import Actor, ready, unit_of_work
 from canbao.bench import ROOT, machine, write
 from canbao.certno import check_character
 
@@ -59,7 +60,6 @@ BEGIN, END = "<!-- bench registry: begin -->", "<!-- bench registry: end -->"
 LOOKUPS = 2_000
 SEED = 6
 REGION, YEAR = "440783", 2022
-REVIEWER = "bench-reviewer"
 #: Kaiping, Meizhou (its counties), Guiyang (its districts) and Gui'an.
 JURISDICTIONS = ("440783", "441400", "520100", "520190")
 HEADERS = (
@@ -245,32 +245,16 @@ def populate(url: str, persons: int, progress: Callable[[int], None] | None = No
     with unit_of_work(url, Actor(demo.ACTOR)) as uow:
         uow.connection.execute(text("SET LOCAL session_replication_role = replica"))
         demo.load(uow, persons, progress)
-    with unit_of_work(url, Actor(REVIEWER)) as uow:
-        confirm_identities(uow)
     with ready(url).connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
 
 
-def confirm_identities(uow: UnitOfWork) -> None:
-    """A second clerk confirms every hardship identity of the population (maker-checker: the
-    assessment counts confirmed ones only), in one change."""
-    from canbao.services.hardship import SUBJECT
-
-    h = t.hardship_identity
-    change_id = uow.record("review", reason="复核确认演示人群的困难人员名单")
-    uow.connection.execute(
-        insert(t.review).from_select(
-            ["subject", "subject_id", "confirmed", "change_id"],
-            select(literal(SUBJECT), cast(h.c.id, String), literal(True), literal(change_id)),
-        )
-    )
-
-
 def assessment_baseline(engine: Engine, year: int) -> tuple[int, float, float]:
-    """One INSERT … SELECT: an assessment row per relation whose latest version on 1 January
-    is a normal resident one; amounts not computed. Rolled back. Also the seconds of its
-    SELECT alone (counted), to show what the writing costs."""
-    v = t.enrollment_version
+    """The floor: the same rows bare-inserted into the same table — an assessment row per
+    relation whose latest version on 1 January is a normal resident one, amounts not computed
+    — by one INSERT … SELECT from a temporary table that holds them; rolled back. Also the
+    seconds of selecting those relations into it (not counted in the insert's)."""
+    v, e = t.enrollment_version, t.enrollment
     latest = (
         select(
             v.c.rlts_id,
@@ -282,7 +266,11 @@ def assessment_baseline(engine: Engine, year: int) -> tuple[int, float, float]:
         .where(v.c.valid_from <= date(year, 1, 1))
         .subquery()
     )
-    e = t.enrollment
+    chosen = (
+        select(e.c.rlts_id, e.c.psn_no)
+        .select_from(e.join(latest, latest.c.rlts_id == e.c.rlts_id))
+        .where(latest.c.n == 1, latest.c.psn_insu_stas == "1", e.c.insutype == "390")
+    )
     with engine.connect() as connection:
         transaction = connection.begin()
         change = connection.execute(
@@ -297,24 +285,12 @@ def assessment_baseline(engine: Engine, year: int) -> tuple[int, float, float]:
             )
             .returning(t.change_log.c.id)
         ).scalar_one()
-        zero = literal(0, t.Money)
-        chosen = (
-            select(
-                e.c.rlts_id,
-                e.c.psn_no,
-                literal(year),
-                zero,
-                zero,
-                zero,
-                literal("normal"),
-                literal(change),
-            )
-            .select_from(e.join(latest, latest.c.rlts_id == e.c.rlts_id))
-            .where(latest.c.n == 1, latest.c.psn_insu_stas == "1", e.c.insutype == "390")
-        )
+        compiled = chosen.compile(connection, compile_kwargs={"literal_binds": True})
         start = time.perf_counter()
-        connection.execute(select(func.count()).select_from(chosen.subquery())).scalar_one()
+        connection.exec_driver_sql(f"CREATE TEMPORARY TABLE bench_chosen AS {compiled}")
         selecting = time.perf_counter() - start
+        zero = literal(0, t.Money)
+        staged = table("bench_chosen", column("rlts_id"), column("psn_no"))
         start = time.perf_counter()
         connection.execute(
             insert(t.assessment).from_select(
@@ -328,7 +304,16 @@ def assessment_baseline(engine: Engine, year: int) -> tuple[int, float, float]:
                     "declaration",
                     "change_id",
                 ],
-                chosen,
+                select(
+                    staged.c.rlts_id,
+                    staged.c.psn_no,
+                    literal(year),
+                    zero,
+                    zero,
+                    zero,
+                    literal("normal"),
+                    literal(change),
+                ),
             )
         )
         seconds = time.perf_counter() - start
@@ -424,7 +409,7 @@ def bench_registry(
                 subject,
                 floor,
                 f"target ≥ 100,000 persons/s; {baseline_rows:,} normal resident relations; "
-                f"the baseline's SELECT alone: {baseline_rows / selecting:,.0f} persons/s",
+                f"selecting the baseline's rows alone: {baseline_rows / selecting:,.0f} persons/s",
             )
         )
         say("person show")

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from canbao.adapters import tables as t
 from canbao.adapters.database import Actor, ready, unit_of_work
 from canbao.certno import check_certno
-from canbao.services import demo, registry
+from canbao.services import collection, demo, hardship, registry
 from canbao.services.registry import enrollments_as_of
 from registry_helpers import changed, counts
 
@@ -23,7 +24,7 @@ PERSONS = 200
 ADDED = {
     "unit": 49,
     "collective_account": 5,
-    "change_log": 72,
+    "change_log": 72 + 1,  # a change per household, one for the units, one confirmation
     "person": 200,
     "certificate": 200,
     "person_version": 200,
@@ -32,7 +33,16 @@ ADDED = {
     "enrollment": 210,
     "enrollment_version": 228,
     "hardship_identity": 10,
+    "review": 10,
 }
+
+#: The subsidies of the 2022 assessment of those 200 persons: (declaration, identity,
+#: subsidy, persons).
+SUBSIDIZED = [
+    ("normal", "dibao", Decimal("376.00"), 1),  # Kaiping: declared as usual
+    ("zero", "dibao", Decimal("320.00"), 1),  # Guiyang: full subsidy, zero declaration (C6)
+    ("zero", "tekun", Decimal("320.00"), 1),
+]
 
 
 def load(url: str, persons: int = PERSONS) -> demo.Loaded:
@@ -47,8 +57,11 @@ def test_demo_writes_exactly_the_rows_of_its_persons(database_url: str) -> None:
     assert (loaded.persons, loaded.households, loaded.skipped) == (200, 71, 0)
     with ready(database_url).connect() as connection:
         log = connection.execute(select(t.change_log)).mappings().all()
-        assert {(r["actor"], r["action"]) for r in log} == {("demo", "demo")}
-        assert all(r["request_key"].startswith(demo.KEY + ":") for r in log)
+        assert {(r["actor"], r["action"]) for r in log} == {
+            ("demo", "demo"),
+            (demo.REVIEWER, "review"),
+        }
+        assert all(r["request_key"].startswith(demo.KEY + ":") for r in log if r["actor"] == "demo")
         ids = {r["id"] for r in log}
         for table in t.metadata.sorted_tables:
             if "change_id" in table.c:
@@ -102,6 +115,36 @@ def test_demo_histories_hold_stops_switches_and_duplicates(database_url: str) ->
     assert statuses >= {("390", "1"), ("390", "2"), ("390", "4"), ("310", "1")}
     assert normal_twice > 0
     assert students > 0
+
+
+def test_a_second_clerk_confirms_the_demo_identities_so_they_count(database_url: str) -> None:
+    """Maker-checker: the demo lists its identities as one clerk and confirms them as another,
+    so the yearly assessment of the demo population grants their subsidies."""
+    load(database_url)
+    h, r, c = t.hardship_identity, t.review, t.change_log
+    with ready(database_url).connect() as connection:
+        listed = connection.execute(select(h.c.id, h.c.psn_no)).all()
+        reviews = connection.execute(
+            select(r.c.subject, r.c.subject_id, r.c.confirmed, c.c.actor).join(c)
+        ).all()
+        confirmed = connection.execute(
+            select(hardship.confirmed_identities().subquery().c.psn_no)
+        ).scalars()
+        assert sorted(confirmed) == sorted(psn_no for _, psn_no in listed)
+    assert sorted(reviews) == sorted(
+        (hardship.SUBJECT, str(identity), True, demo.REVIEWER) for identity, _ in listed
+    )
+    a = t.assessment
+    with unit_of_work(database_url, Actor("clerk")) as uow:
+        for region in ("440783", "441400", "520100", "520190"):
+            collection.assess(uow, region, 2022)
+        subsidized = uow.connection.execute(
+            select(a.c.declaration, a.c.subsidy_identity, a.c.subsidy, func.count())
+            .where(a.c.subsidy > 0)
+            .group_by(a.c.declaration, a.c.subsidy_identity, a.c.subsidy)
+            .order_by(a.c.declaration, a.c.subsidy_identity, a.c.subsidy)
+        ).all()
+    assert [tuple(row) for row in subsidized] == SUBSIDIZED
 
 
 def test_a_second_run_adds_nothing_and_says_so(database_url: str) -> None:

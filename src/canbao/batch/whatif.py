@@ -372,7 +372,6 @@ def fill(url: str, persons: int) -> int:
     smaller), copied set-based (INSERT … SELECT, keys suffixed ``~k``) until there are
     enough, their hardship identities confirmed by a second clerk (the assessment counts
     confirmed ones only). Returns the number of persons."""
-    from canbao.bench_registry import REVIEWER, confirm_identities
     from canbao.services import demo
 
     base = min(persons, DEMO_BASE)
@@ -394,6 +393,6 @@ def fill(url: str, persons: int) -> int:
                 ).where(source.c[keys[0]].not_like("%~%"))
                 connection.execute(insert(table).from_select(columns, copied))
         found = int(connection.execute(select(func.count()).select_from(t.person)).scalar_one())
-    with unit_of_work(url, Actor(REVIEWER)) as uow:
-        confirm_identities(uow)
+    with unit_of_work(url, Actor(demo.REVIEWER)) as uow:
+        demo.confirm_identities(uow)
     return found

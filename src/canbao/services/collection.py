@@ -3,13 +3,15 @@ accounts households pay from (K3).
 
 - ``assess``: every active resident enrollee of a region is assessed for the year at the
   year's standard (K2: those who did not change or stop by the deadline are assessed
-  automatically). Set-based: the enrollees are staged in a temporary table with their
-  combination (region, confirmed hardship identities, hukou), the engine decides once per
-  distinct combination, the decisions go to temporary tables, and one INSERT … SELECT writes
-  the assessments, one more their funding lines — no per-person decision, query or row in
-  Python. Only identities a second clerk confirmed count (maker-checker,
-  ``hardship.confirmed_identities``). One change_log row for the run holds the distinct
-  decisions.
+  automatically). Set-based: a combination (region, confirmed hardship identities, hukou) is
+  what the engine decides on, once per distinct one. The plain majority — no confirmed
+  identity in the year — has its region alone for combination and is counted and written
+  straight from the relations; only the others (identity holders, registrations during the
+  year) are staged in a temporary table with their combination. The decisions go to
+  temporary tables, and INSERT … SELECT statements write the assessments and their funding
+  lines — no per-person decision, query or row in Python. Only identities a second clerk
+  confirmed count (maker-checker, ``hardship.confirmed_identities``). One change_log row for
+  the run holds the distinct decisions.
 - ``export_batch``: the 应征数据 file (SPEC section 7) of the assessments not sent yet and of
   those whose last feedback asks for a resend; one ``tax_batch`` and its members.
 - ``import_feedback``: each feedback line becomes a payment event — paid, resend (not the
@@ -217,14 +219,19 @@ def assess(
 ) -> AssessReport:
     """Assess ``year`` for every active resident enrollee of ``region`` (and its districts).
 
-    Set-based: the enrollees are staged in a temporary table with their combination; the
-    engine decides once per distinct combination; the decisions go to a temporary table, and
-    one INSERT … SELECT writes the assessments, one more their funding lines."""
+    Set-based: the enrollees holding a confirmed identity in the year and those registered
+    during it are staged in a temporary table with their combination; the engine decides once
+    per distinct combination; the decisions go to a temporary table; one INSERT … SELECT
+    writes the assessments of the plain majority straight from the relations, one more those
+    of the staged, and one their funding lines."""
     policy = policy or load_policy()
     connection = uow.connection
     regions = enrollment_regions(connection, policy, region)
     unchanged = _already_assessed(connection, regions, year)
-    counts = combination_counts(connection, policy, regions, year)
+    # Only when some are assessed already does "not assessed yet" need checking: on a year's
+    # first run the planner, which thinks the table empty, would rescan it for every row.
+    pending = unchanged > 0
+    counts = combination_counts(connection, policy, regions, year, pending)
     decisions = {c: decide_combination(policy, c, year) for c in counts}
     decided = {c: n for c, n in counts.items() if decisions[c].status is Status.DECIDED}
     gaps = _gaps(counts, decisions)
@@ -240,7 +247,7 @@ def assess(
         decisions=((k2,) if k2 else ()) + tuple(distinct),
     )
     answers = {c: decisions[c].answer for c in decided}
-    _write(connection, year, change_id, answers)
+    _write(connection, regions, year, pending, change_id, answers)
     _drop_scratch(connection)
     declarations: dict[str, int] = {}
     for combination, count in decided.items():
@@ -255,19 +262,26 @@ def combination_counts(
     connection: Connection, policy: Policy, regions: list[str], year: int, pending: bool = True
 ) -> dict[Combination, int]:
     """How many of the active resident enrollees of ``regions`` for ``year`` share each
-    combination, counted in SQL over the staged ``assess_enrollee`` (left for the caller).
-    ``pending``: only those not assessed for the year yet (the assessment); otherwise all of
-    them (a what-if)."""
+    combination: the plain majority counted by region straight from the relations, the staged
+    ones (``assess_enrollee``, left for the caller) by their combination. ``pending``: only
+    those not assessed for the year yet (the assessment); otherwise all of them (a what-if)."""
     _stage(connection, policy, regions, year, pending)
+    plain = _plain(regions, year, pending).subquery()
     en = _ENROLLEE
-    return {
-        Combination(region, _identities(bits), hukou or None): int(count)
-        for region, bits, hukou, count in connection.execute(
-            select(en.c.region, en.c.identities, en.c.hukou, func.count()).group_by(
-                en.c.region, en.c.identities, en.c.hukou
-            )
+    counts = {
+        Combination(region, NONE, None): int(count)
+        for region, count in connection.execute(
+            select(plain.c.region, func.count()).group_by(plain.c.region)
         )
     }
+    for region, bits, hukou, count in connection.execute(
+        select(en.c.region, en.c.identities, en.c.hukou, func.count()).group_by(
+            en.c.region, en.c.identities, en.c.hukou
+        )
+    ):
+        combination = Combination(region, _identities(bits), hukou or None)
+        counts[combination] = counts.get(combination, 0) + int(count)
+    return counts
 
 
 def funding_lines(answer: dict[str, Any]) -> list[dict[str, Any]]:
@@ -306,19 +320,37 @@ def _declaration(answer: dict[str, Any]) -> str:
 def _stage(
     connection: Connection, policy: Policy, regions: list[str], year: int, pending: bool
 ) -> None:
-    """Fill ``assess_enrollee``: the enrollees (:func:`_enrollees`) less those registered on a
-    day for another year (:func:`_not_for_year`); then their confirmed identities on their day
-    (:func:`_held_identities`, :func:`_holds`), and their hukou on it where they hold one
-    (:func:`_hukou_on`)."""
+    """Fill ``assess_identity`` with the confirmed identities overlapping the year
+    (:func:`_held_identities`) of the regions' persons, and ``assess_enrollee`` with the
+    enrollees whose combination is not plain for certain: the relations normal on the first
+    day of the year whose person holds such an identity, and those registered during the year
+    for the year (:func:`_not_for_year`; with ``pending``, not assessed for the year yet). Then
+    their identities on the day they are assessed for (:func:`_holds`), and their hukou on it
+    where they hold one (:func:`_hukou_on`). The others are ``_plain``."""
     first_day = date(year, 1, 1)
     _drop_scratch(connection)
     _SCRATCH.create_all(connection)
-    en, day = _ENROLLEE, _DAY
+    e, en, day, i = t.enrollment, _ENROLLEE, _DAY, _IDENTITY
+    held = _held_identities(year).subquery()
     connection.execute(
-        insert(en).from_select(
-            ["rlts_id", "psn_no", "region", "day"], _enrollees(regions, year, pending)
+        insert(i).from_select(
+            ["psn_no", "bit", "begin", "end"],
+            select(held).where(
+                select(e.c.rlts_id)
+                .where(e.c.psn_no == held.c.psn_no, e.c.insuplc_admdvs.in_(regions))
+                .exists()
+            ),
         )
     )
+    _analyze(connection, i)
+    columns = ["rlts_id", "psn_no", "region", "day"]
+    holding = (
+        select(e.c.rlts_id, e.c.psn_no, e.c.insuplc_admdvs, literal(first_day, Date))
+        .select_from(e.join(t.enrollment_version))
+        .where(_valid_on(first_day), _to_assess(regions, year, pending), _holds_identity())
+    )
+    connection.execute(insert(en).from_select(columns, holding))
+    connection.execute(insert(en).from_select(columns, _registered(regions, year, pending)))
     later = en.c.day > first_day
     registration_days = connection.execute(select(en.c.region, en.c.day).where(later).distinct())
     not_for_year = [
@@ -336,15 +368,6 @@ def _stage(
             )
         )
     _analyze(connection, en)
-    held = _held_identities(year).subquery()
-    connection.execute(
-        insert(_IDENTITY).from_select(
-            ["psn_no", "bit", "begin", "end"],
-            select(held).where(held.c.psn_no.in_(select(en.c.psn_no))),
-        )
-    )
-    i = _IDENTITY
-    _analyze(connection, i)
     bits = (
         select(func.coalesce(func.sum(distinct(i.c.bit)), 0))
         .where(_holds(i, en.c.psn_no, en.c.day))
@@ -478,6 +501,24 @@ def _hukou_on(psn_no: Any, day: Any) -> Any:
     )
 
 
+def _holds_identity() -> Any:
+    """The relation's person holds a confirmed identity some day of the year (staged)."""
+    i = _IDENTITY
+    return select(i.c.psn_no).where(i.c.psn_no == t.enrollment.c.psn_no).exists()
+
+
+def _plain(regions: list[str], year: int, pending: bool) -> Select[Any]:
+    """The plain majority, straight from the relations: normal on the first day of the year,
+    their person holding no confirmed identity in the year (their combination is their region
+    alone: no identities, hukou irrelevant). (rlts_id, psn_no, region)"""
+    e = t.enrollment
+    return (
+        select(e.c.rlts_id, e.c.psn_no, e.c.insuplc_admdvs.label("region"))
+        .select_from(e.join(t.enrollment_version))
+        .where(_valid_on(date(year, 1, 1)), _to_assess(regions, year, pending), ~_holds_identity())
+    )
+
+
 def _registered(regions: list[str], year: int, pending: bool) -> Select[Any]:
     """Relations registered during the year (their first version valid after its first day),
     normal then, with the day; whether they are for the year is the policy's to say."""
@@ -506,11 +547,17 @@ def _registered(regions: list[str], year: int, pending: bool) -> Select[Any]:
 
 
 def _write(
-    connection: Connection, year: int, change_id: int, answers: dict[Combination, Any]
+    connection: Connection,
+    regions: list[str],
+    year: int,
+    pending: bool,
+    change_id: int,
+    answers: dict[Combination, Any],
 ) -> None:
-    """The decisions into their scratch tables, then the assessments and their funding lines
-    (C4: they add up to the subsidy; ``undetermined`` where the documents leave the split
-    open), each by one INSERT … SELECT."""
+    """The decisions into their scratch tables, then the assessments — the plain majority's
+    straight from the relations, the staged enrollees' — and their funding lines (C4: they
+    add up to the subsidy; ``undetermined`` where the documents leave the split open), each
+    by one INSERT … SELECT."""
     decision_rows, funding_rows = [], []
     for combination, answer in answers.items():
         key = {
@@ -533,52 +580,59 @@ def _write(
             for n, line in enumerate(funding_lines(answer))
         ]
     connection.execute(insert(_DECISION), decision_rows)
-    en, d, f, a = _ENROLLEE, _DECISION, _FUNDING, t.assessment
-    connection.execute(
-        insert(a).from_select(
-            [
-                "rlts_id",
-                "psn_no",
-                "year",
-                "standard",
-                "subsidy",
-                "payable",
-                "subsidy_identity",
-                "declaration",
-                "change_id",
-            ],
-            select(
-                en.c.rlts_id,
-                en.c.psn_no,
-                literal(year),
-                d.c.standard,
-                d.c.subsidy,
-                d.c.payable,
-                d.c.subsidy_identity,
-                d.c.declaration,
-                literal(change_id),
-            ).select_from(en.join(d, _same_combination(d))),
-        )
+    plain = _plain(regions, year, pending).add_columns(
+        literal(0).label("identities"), literal("").label("hukou")
     )
+    enrollees = [plain.subquery(), _ENROLLEE]
+    d, f, a = _DECISION, _FUNDING, t.assessment
+    for en in enrollees:
+        connection.execute(
+            insert(a).from_select(
+                [
+                    "rlts_id",
+                    "psn_no",
+                    "year",
+                    "standard",
+                    "subsidy",
+                    "payable",
+                    "subsidy_identity",
+                    "declaration",
+                    "change_id",
+                ],
+                select(
+                    en.c.rlts_id,
+                    en.c.psn_no,
+                    literal(year),
+                    d.c.standard,
+                    d.c.subsidy,
+                    d.c.payable,
+                    d.c.subsidy_identity,
+                    d.c.declaration,
+                    literal(change_id),
+                ).select_from(en.join(d, _same_combination(d, en))),
+            )
+        )
     if not funding_rows:
         return
     connection.execute(insert(f), funding_rows)
-    connection.execute(
-        insert(t.subsidy_line).from_select(
-            ["assessment_id", "source", "amount"],
-            select(a.c.id, f.c.source, f.c.amount)
-            .select_from(
-                f.join(en, _same_combination(f)).join(
-                    a, and_(a.c.rlts_id == en.c.rlts_id, a.c.year == year)
+    if all(row["identities"] for row in funding_rows):
+        enrollees = enrollees[1:]  # no plain combination is subsidized: not read again
+    for en in enrollees:
+        connection.execute(
+            insert(t.subsidy_line).from_select(
+                ["assessment_id", "source", "amount"],
+                select(a.c.id, f.c.source, f.c.amount)
+                .select_from(
+                    f.join(en, _same_combination(f, en)).join(
+                        a, and_(a.c.rlts_id == en.c.rlts_id, a.c.year == year)
+                    )
                 )
+                .order_by(a.c.id, f.c.line),
             )
-            .order_by(a.c.id, f.c.line),
         )
-    )
 
 
-def _same_combination(table: Table) -> Any:
-    en = _ENROLLEE
+def _same_combination(table: Table, en: Any) -> Any:
     return and_(
         table.c.region == en.c.region,
         table.c.identities == en.c.identities,

@@ -12,7 +12,9 @@ that the same household is the same on every machine and every run:
   and enroll in 520190;
 * households with their members and bank accounts; Kaiping villages with collective accounts;
 * schools and colleges as units, their students enrolled through them;
-* hardship identities (dibao, tekun, tuopin, …) with their validity, some expired;
+* hardship identities (dibao, tekun, tuopin, …) with their validity, some expired, each
+  confirmed by a second demo clerk (``REVIEWER``) through the maker-checker path
+  (``services.review.confirm``), so that the yearly assessment grants their subsidies;
 * enrollment histories: most normal since some year, some stopped (deaths, moves), some switched
   to the employee scheme (the resident relation suspended), some moved to another jurisdiction,
   and some duplicates (enrolled in two jurisdictions at once).
@@ -20,8 +22,9 @@ that the same household is the same on every machine and every run:
 Bulk: rows are inserted with Core ``executemany`` in batches of households, never through the
 use cases one person at a time. Every row points to a change (ADR 0006): one ``change_log`` row
 per household, whose ``request_key`` (``demo:<seed>:household:<n>``) makes a second run skip
-the households already there, and one for the units. Ages and histories are computed as of a
-fixed day, so the population does not depend on the day it is loaded.
+the households already there, and one for the units; the reviewer's confirmations are one
+more change per ``REVIEW_BATCH`` identities, in the same transaction. Ages and histories are
+computed as of a fixed day, so the population does not depend on the day it is loaded.
 """
 
 from __future__ import annotations
@@ -33,18 +36,23 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, String, Table, cast, insert, select
 
 from canbao.adapters import tables as t
-from canbao.adapters.database import UnitOfWork
+from canbao.adapters.database import Actor, UnitOfWork
 from canbao.certno import check_character
+from canbao.services import review
+from canbao.services.hardship import SUBJECT
 
 SEED = 20261123
 #: The day the population is described as of (ages, histories, identities' validity).
 AS_OF = date(2026, 1, 1)
 KEY = f"demo:{SEED}"
 ACTOR = "demo"
+#: The second demo clerk, who confirms the identities the demo (the first) listed.
+REVIEWER = "demo-reviewer"
 BATCH = 500  # households per executemany batch
+REVIEW_BATCH = 10_000  # identities per confirmation
 
 NORMAL, SUSPENDED, TERMINATED = "1", "2", "4"
 PAYING, PAYMENT_SUSPENDED, PAYMENT_ENDED = "1", "2", "3"
@@ -169,7 +177,31 @@ def load(uow: UnitOfWork, persons: int, progress: Callable[[int], None] | None =
     covered += _insert(connection, batch, loaded)
     if progress is not None and covered:
         progress(covered)
+    confirm_identities(UnitOfWork(connection, Actor(REVIEWER)), loaded)
     return loaded
+
+
+def confirm_identities(reviewer: UnitOfWork, loaded: Loaded | None = None) -> None:
+    """The reviewer confirms the demo's hardship identities not confirmed yet (maker-checker:
+    the assessment and the funding requests count confirmed ones only); ``loaded`` counts the
+    rows written. The what-if bench calls it again for its copies of the demo."""
+    loaded = loaded or Loaded()
+    h, c, r = t.hardship_identity, t.change_log, t.review
+    confirmed = select(r.c.id).where(r.c.subject == SUBJECT, r.c.subject_id == cast(h.c.id, String))
+    waiting = [
+        str(identity)
+        for identity in reviewer.connection.execute(
+            select(h.c.id)
+            .join(c, c.c.id == h.c.change_id)
+            .where(c.c.actor == ACTOR, c.c.request_key.like(f"{KEY}:%"), ~confirmed.exists())
+            .order_by(h.c.id)
+        ).scalars()
+    ]
+    for first in range(0, len(waiting), REVIEW_BATCH):
+        chunk = waiting[first : first + REVIEW_BATCH]
+        review.confirm(reviewer, SUBJECT, dict.fromkeys(chunk, ACTOR), "演示人群的困难人员名单")
+        loaded.count(c)
+        loaded.count(r, len(chunk))
 
 
 # --- generation ------------------------------------------------------------------------------
@@ -568,4 +600,4 @@ def bulk(connection: Connection, table: Table, rows: list[dict[str, Any]], loade
     loaded.count(table, len(rows))
 
 
-__all__ = ["AS_OF", "KEY", "SEED", "Loaded", "bulk", "load"]
+__all__ = ["AS_OF", "KEY", "REVIEWER", "SEED", "Loaded", "bulk", "confirm_identities", "load"]
