@@ -40,6 +40,7 @@ from canbao.rules.registration import (
     office_handling,
     stop_effect,
 )
+from canbao.services.status import status as person_status
 
 NORMAL, SUSPENDED, TERMINATED = "1", "2", "4"
 PAYING, PAYMENT_SUSPENDED, PAYMENT_ENDED = "1", "2", "3"
@@ -918,62 +919,9 @@ def identities_as_of(connection: Connection, psn_no: str, day: date) -> list[Row
 
 
 def status(connection: Connection, psn_no: str, as_of: date) -> dict[str, Any] | None:
-    """The 1101 interface's answer for a person as of a date (SPEC section 7)."""
-    base = person_as_of(connection, psn_no, as_of)
-    if base is None:
-        return None
-    cert = (
-        connection.execute(
-            select(t.certificate)
-            .where(t.certificate.c.psn_no == psn_no)
-            .order_by(t.certificate.c.change_id.desc())
-        )
-        .mappings()
-        .first()
-    )
-    brdy = base["brdy"]
-    age = None
-    if brdy is not None:
-        age = as_of.year - brdy.year - ((as_of.month, as_of.day) < (brdy.month, brdy.day))
-    return {
-        "baseinfo": {
-            "psn_no": psn_no,
-            "psn_cert_type": cert["psn_cert_type"] if cert else "",
-            "certno": cert["certno"] if cert else "",
-            "psn_name": base["psn_name"],
-            "gend": base["gend"],
-            "naty": base["naty"] or "",
-            "brdy": brdy.isoformat() if brdy else "",
-            "age": age,
-            "exp_content": "",
-        },
-        "insuinfo": [
-            {
-                "balc": 0,
-                "insutype": row["insutype"],
-                "psn_type": row["psn_type"],
-                "psn_insu_stas": row["psn_insu_stas"],
-                "psn_insu_date": row["psn_insu_date"].isoformat(),
-                "paus_insu_date": row["paus_insu_date"].isoformat()
-                if row["paus_insu_date"]
-                else "",
-                "cvlserv_flag": "0",
-                "insuplc_admdvs": row["insuplc_admdvs"],
-                "emp_name": "",
-            }
-            for row in enrollments_as_of(connection, psn_no, as_of)
-        ],
-        "idetinfo": [
-            {
-                "psn_idet_type": row["identity"],
-                "psn_type_lv": "",
-                "memo": IDENTITIES.get(row["identity"], ""),
-                "begntime": row["begin"].isoformat(),
-                "endtime": row["end"].isoformat() if row["end"] else "",
-            }
-            for row in identities_as_of(connection, psn_no, as_of)
-        ],
-    }
+    """The 1101 interface's answer for a person as of a date (SPEC section 7):
+    ``services.status``, which the API's status query shares."""
+    return person_status(connection, psn_no, as_of)
 
 
 __all__ = [
