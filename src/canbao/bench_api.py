@@ -3,12 +3,15 @@
 A private PostgreSQL server (:mod:`canbao.adapters.postgres_server`) gets the demo population
 of ``persons`` persons (``bench_registry.populate``); ``canbao serve`` runs on it in a
 subprocess on a free port (one process, as ``make run`` starts it, the access log on); the
-generator — asyncio and httpx, ``concurrency`` connections kept alive — sends ``requests``
-requests to each of:
+generator — one asyncio process writing plain HTTP/1.1 (``_Connection``), ``concurrency``
+connections kept alive, each with one request outstanding (a closed loop: the p99 is per
+request at that concurrency) — sends ``requests`` requests to each of, the same generator
+and concurrency for both:
 
-* **status query** — ``GET /api/v1/persons/{certno}``: the guard (token, role, the person's
-  scope), the 1101 status and the audited read, for persons of Kaiping at random, as a tax
-  interface user of Jiangmen;
+* **status query** — ``GET /api/v1/persons/{certno}``: the guard (token and role, no
+  database), then on one connection the holder's status with the scope checked from their
+  relations (two statements) and the audited read (``services.access.read_status``), for
+  persons of Kaiping at random, as a tax interface user of Jiangmen;
 * **minimal endpoint** — ``GET /api/v1/health`` of the same server, same token and guard
   (no database): the baseline that shows what the framework and the generator cost.
 

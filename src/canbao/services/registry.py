@@ -512,12 +512,13 @@ def _history(connection: Connection, psn_no: str, until: date) -> tuple[benefit.
 
 
 def stop_expired_permits(
-    uow: UnitOfWork, as_of: date, policy: Policy | None = None
+    uow: UnitOfWork, as_of: date, policy: Policy | None = None, region: str | None = None
 ) -> list[Outcome]:
     """Every normal resident relation of a person whose residence permit expired before
     ``as_of`` stops the day after the expiry where the engine says so (B13): a stop version
     from that day, with the benefits of the paid year the decision keeps. The payment day
-    given to the engine is the relation's first successful payment for the expiry's year."""
+    given to the engine is the relation's first successful payment for the expiry's year.
+    ``region``: only the relations within it (a city with its counties, or a county)."""
     policy = policy or load_policy()
     pv = t.person_version
     later = pv.alias("later")
@@ -539,6 +540,8 @@ def stop_expired_permits(
     for psn_no, expires in uow.connection.execute(latest).all():
         for row in enrollments_as_of(uow.connection, psn_no, as_of):
             if row["insutype"] != RESIDENT or row["psn_insu_stas"] != NORMAL:
+                continue
+            if region is not None and not policy.within(row["insuplc_admdvs"], region):
                 continue
             outcomes.append(_permit_stop(uow, psn_no, row, expires, policy))
     return outcomes
