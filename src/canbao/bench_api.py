@@ -10,7 +10,7 @@ and concurrency for both:
 
 * **status query** — ``GET /api/v1/persons/{certno}``: the guard (token and role, no
   database), then on one connection the holder's status with the scope checked from their
-  relations (two statements) and the audited read (``services.access.read_status``), for
+  relations (one statement) and the audited read (``services.access.read_status``), for
   persons of Kaiping at random, as a tax interface user of Jiangmen;
 * **minimal endpoint** — ``GET /api/v1/health`` of the same server, same token and guard
   (no database): the baseline that shows what the framework and the generator cost.

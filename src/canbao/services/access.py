@@ -73,7 +73,7 @@ def read_status(
 ) -> Holder | None:
     """The certificate's holder with the 1101 status as of a day (``services.status``), for a
     reader whose scope is ``scope``, the read audited (``record_read``) — on the one
-    connection, in two statements and the audit row. None when nobody holds the certificate
+    connection, in one statement and the audit row. None when nobody holds the certificate
     or the holder is outside the scope: the same answer, so that a reader cannot learn
     whether another region's person exists."""
     found = holder(connection, cert_type, certno, as_of)
@@ -217,11 +217,16 @@ def record_read(
 ) -> None:
     """Append who read whose full record, when, through which route."""
     connection.execute(
-        insert(t.read_audit).values(
-            read_at=dt.datetime.now(dt.UTC),
-            username=username,
-            psn_no=psn_no,
-            route=route[:255],
-            client=client[:64] if client else None,
-        )
+        _READ,
+        {
+            "read_at": dt.datetime.now(dt.UTC),
+            "username": username,
+            "psn_no": psn_no,
+            "route": route[:255],
+            "client": client[:64] if client else None,
+        },
     )
+
+
+#: The audit row's statement, built once (it runs on every status query).
+_READ = insert(t.read_audit)

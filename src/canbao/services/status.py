@@ -3,12 +3,13 @@ information, each enrollment relation in its version of the day, the hardship id
 holding that day.
 
 The status query is the service's most frequent read (issue 8: p99 ≤ 20 ms with 1,000,000
-persons), so it costs two statements, built once with bound parameters (SQLAlchemy then
-compiles each once per process): one gives the person's version of the day, the latest
-certificate and every relation with its version of the day (a relation not begun yet comes
-with an empty version: its region still says where the person belongs); the second gives
-the identities. ``holder`` reads the same by certificate, for a reader the regions of whose
-relations decide (``services.access.read_status``).
+persons), so it is one statement, built once with bound parameters (SQLAlchemy compiles it
+once per process): the person's version of the day and latest certificate, joined with each
+relation in its version of the day (a relation not begun yet comes with an empty version:
+its region still says where the person belongs) and each identity version begun by the day —
+one row per relation and identity version, a handful for anyone. ``holder`` reads the same
+by certificate, for a reader whose scope the relations' regions decide
+(``services.access.read_status``).
 """
 
 from __future__ import annotations
@@ -36,10 +37,11 @@ class Holder:
 
 
 def _rows(who: ColumnElement[Any]) -> Any:
-    """The person ``who`` names, their version and latest certificate, and each relation
-    with its version as of ``:day`` — one row per relation (one row without a relation)."""
+    """The person ``who`` names, their version and latest certificate, each relation with
+    its version as of ``:day`` and each identity version begun by then — one row per relation
+    and identity version (one row without either)."""
     p, pv, c = t.person, t.person_version, t.certificate
-    e, ev = t.enrollment, t.enrollment_version
+    e, ev, h = t.enrollment, t.enrollment_version, t.hardship_identity
     day = bindparam("day", type_=t.person_version.c.valid_from.type)
     later_pv, later_ev, later_c = pv.alias("later_pv"), ev.alias("later_ev"), c.alias("later_c")
     person_version = (
@@ -87,14 +89,19 @@ def _rows(who: ColumnElement[Any]) -> Any:
             ev.c.psn_insu_stas,
             ev.c.psn_insu_date,
             ev.c.paus_insu_date,
+            h.c.id.label("identity_version_id"),
+            h.c.identity,
+            h.c.begin,
+            h.c.end,
         )
         .select_from(
             p.outerjoin(pv, pv.c.id == person_version)
             .outerjoin(e, e.c.psn_no == p.c.psn_no)
             .outerjoin(ev, and_(ev.c.rlts_id == e.c.rlts_id, ev.c.id == relation_version))
+            .outerjoin(h, and_(h.c.psn_no == p.c.psn_no, h.c.begin <= day))
         )
         .where(p.c.psn_no == who)
-        .order_by(ev.c.psn_insu_date, e.c.rlts_id)
+        .order_by(ev.c.psn_insu_date, e.c.rlts_id, h.c.begin, h.c.id)
     )
 
 
@@ -107,21 +114,12 @@ _BY_CERTIFICATE = _rows(
     )
     .scalar_subquery()
 )
-_h = t.hardship_identity
-_IDENTITIES = (
-    select(_h.c.identity, _h.c.begin, _h.c.end)
-    .where(
-        _h.c.psn_no == bindparam("psn_no"),
-        _h.c.begin <= bindparam("day", type_=_h.c.begin.type),
-    )
-    .order_by(_h.c.begin, _h.c.id)
-)
 
 
 def status(connection: Connection, psn_no: str, as_of: date) -> dict[str, Any] | None:
     """The 1101 answer for a person as of a day; None when not registered on that day."""
     rows = connection.execute(_BY_PERSON, {"psn_no": psn_no, "day": as_of}).all()
-    return _answer(connection, rows, as_of)
+    return _answer(rows, as_of)
 
 
 def holder(connection: Connection, cert_type: str, certno: str, as_of: date) -> Holder | None:
@@ -133,10 +131,10 @@ def holder(connection: Connection, cert_type: str, certno: str, as_of: date) -> 
     if not rows:
         return None
     regions = frozenset(str(r.insuplc_admdvs) for r in rows if r.insuplc_admdvs is not None)
-    return Holder(str(rows[0].psn_no), regions, _answer(connection, rows, as_of))
+    return Holder(str(rows[0].psn_no), regions, _answer(rows, as_of))
 
 
-def _answer(connection: Connection, rows: Sequence[Row[Any]], as_of: date) -> dict[str, Any] | None:
+def _answer(rows: Sequence[Row[Any]], as_of: date) -> dict[str, Any] | None:
     if not rows or rows[0].version_id is None:
         return None
     base = rows[0]
@@ -145,10 +143,14 @@ def _answer(connection: Connection, rows: Sequence[Row[Any]], as_of: date) -> di
     age = None
     if brdy is not None:
         age = as_of.year - brdy.year - ((as_of.month, as_of.day) < (brdy.month, brdy.day))
-    identities = connection.execute(_IDENTITIES, {"psn_no": psn_no, "day": as_of})
+    relations = {row.rlts_id: row for row in rows if row.relation_version_id is not None}
     # Each identity (identity, begin) in its latest version: a 减员 appends the version with
-    # its end (ADR 0006).
-    latest = {(row.identity, row.begin): row for row in identities}
+    # its end (ADR 0006); rows repeat per relation, so versions are taken by id.
+    versions = {row.identity_version_id: row for row in rows if row.identity_version_id is not None}
+    latest = {
+        (row.identity, row.begin): row
+        for row in sorted(versions.values(), key=lambda r: (r.begin, r.identity_version_id))
+    }
     return {
         "baseinfo": {
             "psn_no": psn_no,
@@ -173,8 +175,7 @@ def _answer(connection: Connection, rows: Sequence[Row[Any]], as_of: date) -> di
                 "insuplc_admdvs": row.insuplc_admdvs,
                 "emp_name": "",
             }
-            for row in rows
-            if row.relation_version_id is not None
+            for row in relations.values()
         ],
         "idetinfo": [
             {
