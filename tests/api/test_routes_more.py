@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from canbao.adapters.database import Actor, ready, unit_of_work
+from canbao.domain.codes import FUNDING_SOURCES
 from canbao.domain.registry import NEW, Registration
 from canbao.services import access, registry
 from registry_helpers import changed, counts
@@ -169,7 +170,7 @@ def test_the_funding_request_downloads_per_fund(client: TestClient, url: str) ->
         assert answer.headers["content-type"] == (
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
-        name = f"南明区2022年度资助参保资金申请-{FUND_NAMES[fund]}.xlsx"
+        name = f"南明区2022年度资助参保资金申请-{FUNDING_SOURCES[fund]}.xlsx"
         assert answer.headers["content-disposition"] == (
             f'attachment; filename="hardship-funding-{NANMING}-2022-{fund}.xlsx"; '
             f"filename*=UTF-8''{quote(name, safe='')}"
@@ -185,22 +186,11 @@ def test_the_funding_request_downloads_per_fund(client: TestClient, url: str) ->
     assert sheet is not None
     assert sorted(
         (row[0], f"{row[2]:.2f}") for row in sheet.iter_rows(min_row=3, values_only=True)
-    ) == sorted((FUND_NAMES[fund], amount) for fund, amount in totals["totals"].items())
-    missing = next(fund for fund in FUND_NAMES if fund not in totals["totals"])
+    ) == sorted((FUNDING_SOURCES[fund], amount) for fund, amount in totals["totals"].items())
+    missing = next(fund for fund in FUNDING_SOURCES if fund not in totals["totals"])
     none = client.get(f"{base}/funding/2022/xlsx", params={"fund": missing}, headers=analyst)
     assert (none.status_code, none.json()["field"]) == (404, "query.fund")
     assert counts(url) == before
-
-
-FUND_NAMES = {
-    "medical_assistance_fund": "医疗救助基金",
-    "city_finance": "市级财政",
-    "county_finance": "县级财政",
-    "guian_finance": "贵安新区本级财政",
-    "county_government": "县级政府统筹",
-    "disability_employment_fund": "残疾人就业保障基金",
-    "veterans_funds": "退役军人部门资金",
-}
 
 
 # --- the scope in the query ------------------------------------------------------------------

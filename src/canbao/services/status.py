@@ -43,23 +43,22 @@ def _rows(who: ColumnElement[Any]) -> Any:
     p, pv, c = t.person, t.person_version, t.certificate
     e, ev, h = t.enrollment, t.enrollment_version, t.hardship_identity
     day = bindparam("day", type_=t.person_version.c.valid_from.type)
-    later_pv, later_ev, later_c = pv.alias("later_pv"), ev.alias("later_ev"), c.alias("later_c")
-    person_version = (
-        select(later_pv.c.id)
-        .where(later_pv.c.psn_no == p.c.psn_no, later_pv.c.valid_from <= day)
-        .order_by(later_pv.c.valid_from.desc(), later_pv.c.id.desc())
-        .limit(1)
-        .correlate(p)
-        .scalar_subquery()
-    )
-    relation_version = (
-        select(later_ev.c.id)
-        .where(later_ev.c.rlts_id == e.c.rlts_id, later_ev.c.valid_from <= day)
-        .order_by(later_ev.c.valid_from.desc(), later_ev.c.id.desc())
-        .limit(1)
-        .correlate(e)
-        .scalar_subquery()
-    )
+    later_c = c.alias("later_c")
+
+    def version_of_the_day(versions: Any, key: str, owner: Any) -> Any:
+        """The id of the owner's version valid on ``:day`` (the latest begun by then)."""
+        later = versions.alias(f"later_{versions.name}")
+        return (
+            select(later.c.id)
+            .where(later.c[key] == owner.c[key], later.c.valid_from <= day)
+            .order_by(later.c.valid_from.desc(), later.c.id.desc())
+            .limit(1)
+            .correlate(owner)
+            .scalar_subquery()
+        )
+
+    person_version = version_of_the_day(pv, "psn_no", p)
+    relation_version = version_of_the_day(ev, "rlts_id", e)
 
     def certificate(column: Any) -> Any:
         return (
