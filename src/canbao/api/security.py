@@ -11,8 +11,11 @@ token (401 without a valid one), the route's permission (``Need``, 403 for anoth
 a region in the path (``{admdvs}``: 403 outside the scope) and a person in the path
 (``{certno}``: 404 when the person is not in the registry or not within the scope, so that a
 user cannot learn whether another region's person exists). A route that creates a person
-(``Need(..., creates=True)``) accepts a certificate the registry does not hold yet. What the
-guard found is on ``request.state``: ``user``, ``certno`` (normalised) and ``psn_no``.
+(``Need(..., creates=True)``) accepts a certificate the registry does not hold yet; a read
+whose use case applies the scope in its own query (``Need(..., finds_person=True)``: the
+status query) gets only the number checked, and answers the same 404 itself. What the guard
+found is on ``request.state``: ``user``, ``certno`` (normalised), ``cert_type`` and
+``psn_no``.
 
 **Logins** are limited per username and per client address: after ``login_failures`` failed
 attempts within ``login_window_seconds`` further attempts are refused (429), in process.
@@ -40,7 +43,7 @@ from canbao.api.errors import ApiError, forbidden, invalid, not_found, unauthori
 from canbao.api.settings import ApiSettings
 from canbao.certno import check_certno
 from canbao.policy import Policy, load_policy
-from canbao.services import access, registry
+from canbao.services import access
 from canbao.services.users import ROLES, User, authenticate
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -90,10 +93,15 @@ def read_token(settings: ApiSettings, token: str, now: float | None = None) -> U
 
 class Need:
     """A route's permission (``services.users.PERMISSIONS``); as a dependency it gives the
-    user the guard admitted. ``creates``: the route may name a person not registered yet."""
+    user the guard admitted. ``creates``: the route may name a person not registered yet.
+    ``finds_person``: a read whose use case finds the person within the user's scope in its
+    own query (``access.read_status``) and answers ``person_not_found`` the same way, so that
+    the request needs one connection; the guard checks only that the number is valid."""
 
-    def __init__(self, permission: str, *, creates: bool = False) -> None:
-        self.permission, self.creates = permission, creates
+    def __init__(
+        self, permission: str, *, creates: bool = False, finds_person: bool = False
+    ) -> None:
+        self.permission, self.creates, self.finds_person = permission, creates, finds_person
 
     def __call__(
         self, request: Request, _token: Annotated[str | None, Depends(_bearer)] = None
@@ -122,24 +130,31 @@ def guard(request: Request, need: Need, session_cookie: str | None = None) -> No
     if "admdvs" in params and not policy.within(str(params["admdvs"]), user.region):
         raise forbidden(f"区划 {params['admdvs']} 不在您的管辖范围（{user.region}）内。")
     if "certno" in params:
-        _person(request, settings, policy, user, str(params["certno"]), need.creates)
+        _person(request, settings, policy, user, need)
+
+
+def person_not_found(certno: str) -> ApiError:
+    """The answer for a person not registered, and for one outside the user's scope: the
+    same, so that another region's people stay unseen."""
+    return not_found(f"登记库中没有证件号码为 {certno} 的人员。", "path.certno")
 
 
 def _person(
-    request: Request, settings: ApiSettings, policy: Policy, user: User, given: str, creates: bool
+    request: Request, settings: ApiSettings, policy: Policy, user: User, need: Need
 ) -> None:
-    checked = check_certno(given)
+    checked = check_certno(str(request.path_params["certno"]))
     if not checked.valid or checked.certno18 is None:
         raise invalid(f"证件号码无效：{checked.reason}", "path.certno")
+    certno, cert_type = checked.certno18, checked.cert_type or "01"
+    request.state.certno, request.state.cert_type = certno, cert_type
+    if need.finds_person:
+        return
     with ready(settings.url()).connect() as connection:
-        psn_no = registry.find_person(connection, checked.cert_type or "01", checked.certno18)
-        regions = access.person_regions(connection, psn_no) if psn_no else set()
-    if psn_no is None and not creates:
-        raise not_found(f"登记库中没有证件号码为 {checked.certno18} 的人员。", "path.certno")
-    if psn_no is not None and not creates and not access.within_scope(policy, regions, user.region):
-        # The same answer as for a person not registered: another region's people stay unseen.
-        raise not_found(f"登记库中没有证件号码为 {checked.certno18} 的人员。", "path.certno")
-    request.state.certno, request.state.cert_type = checked.certno18, checked.cert_type or "01"
+        psn_no, within = access.person_in_scope(connection, policy, cert_type, certno, user.region)
+    if psn_no is None and not need.creates:
+        raise person_not_found(certno)
+    if psn_no is not None and not need.creates and not within:
+        raise person_not_found(certno)
     request.state.psn_no = psn_no
 
 
@@ -157,7 +172,7 @@ class GuardedRoute(APIRoute):
             return handler
 
         # Only a person in the path needs the database: the other checks run in the loop.
-        reads_database = "{certno}" in self.path_format
+        reads_database = "{certno}" in self.path_format and not need.finds_person
 
         cookie = self.session_cookie
 

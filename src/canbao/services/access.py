@@ -20,6 +20,7 @@ from canbao.adapters import tables as t
 from canbao.adapters.tax_files import FeedbackLine
 from canbao.policy import Policy
 from canbao.services.registry import person_as_of
+from canbao.services.status import Holder, holder
 
 
 def person_regions(connection: Connection, psn_no: str) -> set[str]:
@@ -39,6 +40,52 @@ def person_regions(connection: Connection, psn_no: str) -> set[str]:
 def within_scope(policy: Policy, regions: Iterable[str], scope: str) -> bool:
     """Whether any of ``regions`` lies in the scope (a city with its counties, a county)."""
     return any(policy.within(code, scope) for code in regions)
+
+
+def person_in_scope(
+    connection: Connection, policy: Policy, cert_type: str, certno: str, scope: str
+) -> tuple[str | None, bool]:
+    """The person holding the certificate (None when nobody does) and whether they are within
+    the scope: one query, the certificate with the regions of the person's relations; only a
+    person never enrolled costs a second (hukou and residence, ``person_regions``)."""
+    c, e = t.certificate, t.enrollment
+    rows = connection.execute(
+        select(c.c.psn_no, e.c.insuplc_admdvs)
+        .select_from(c.outerjoin(e, e.c.psn_no == c.c.psn_no))
+        .where(c.c.psn_cert_type == cert_type, c.c.certno == certno)
+    ).all()
+    if not rows:
+        return None, False
+    psn_no = str(rows[0].psn_no)
+    regions = {str(row.insuplc_admdvs) for row in rows if row.insuplc_admdvs is not None}
+    return psn_no, within_scope(policy, regions or person_regions(connection, psn_no), scope)
+
+
+def read_status(
+    connection: Connection,
+    policy: Policy,
+    cert_type: str,
+    certno: str,
+    scope: str,
+    as_of: date,
+    reader: str,
+    route: str,
+    client: str | None,
+) -> Holder | None:
+    """The certificate's holder with the 1101 status as of a day (``services.status``), for a
+    reader whose scope is ``scope``, the read audited (``record_read``) — on the one
+    connection, in one statement and the audit row. None when nobody holds the certificate
+    or the holder is outside the scope: the same answer, so that a reader cannot learn
+    whether another region's person exists."""
+    found = holder(connection, cert_type, certno, as_of)
+    if found is None:
+        return None
+    regions = found.regions or person_regions(connection, found.psn_no)
+    if not within_scope(policy, regions, scope):
+        return None
+    if found.status is not None:
+        record_read(connection, reader, found.psn_no, route, client)
+    return found
 
 
 def scope_regions(connection: Connection, policy: Policy, scope: str) -> list[str]:
@@ -195,11 +242,16 @@ def record_read(
 ) -> None:
     """Append who read whose full record, when, through which route."""
     connection.execute(
-        insert(t.read_audit).values(
-            read_at=dt.datetime.now(dt.UTC),
-            username=username,
-            psn_no=psn_no,
-            route=route[:255],
-            client=client[:64] if client else None,
-        )
+        _READ,
+        {
+            "read_at": dt.datetime.now(dt.UTC),
+            "username": username,
+            "psn_no": psn_no,
+            "route": route[:255],
+            "client": client[:64] if client else None,
+        },
     )
+
+
+#: The audit row's statement, built once (it runs on every status query).
+_READ = insert(t.read_audit)

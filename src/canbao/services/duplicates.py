@@ -34,6 +34,7 @@ Readings of the registry (not policy):
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -500,8 +501,11 @@ def list_cases(
     state: str | None = None,
     psn_no: str | None = None,
     case_id: str | None = None,
+    regions: Collection[str] | None = None,
 ) -> list[Case]:
-    """The cases with their state and latest decision, oldest first."""
+    """The cases with their state and latest decision, oldest first; ``regions``: only the
+    cases of persons with a relation in one of them (a user's scope,
+    ``access.scope_regions``), filtered in the query."""
     c, proposal, consent = t.duplicate_case, t.change_log, t.duplicate_consent
     given = t.change_log.alias("consent_change")
     rv, act, cert = t.review, t.duplicate_action, t.certificate
@@ -529,6 +533,11 @@ def list_cases(
         query = query.where(c.c.psn_no == psn_no)
     if case_id is not None:
         query = query.where(c.c.case_id == case_id)
+    if regions is not None:
+        e = t.enrollment
+        query = query.where(
+            exists().where(e.c.psn_no == c.c.psn_no, e.c.insuplc_admdvs.in_(sorted(regions)))
+        )
     cases = [_case(row) for row in connection.execute(query).mappings()]
     return [found for found in cases if state is None or found.state == state]
 

@@ -40,6 +40,7 @@ from canbao.rules.registration import (
     office_handling,
     stop_effect,
 )
+from canbao.services.status import status as person_status
 
 NORMAL, SUSPENDED, TERMINATED = "1", "2", "4"
 PAYING, PAYMENT_SUSPENDED, PAYMENT_ENDED = "1", "2", "3"
@@ -511,12 +512,13 @@ def _history(connection: Connection, psn_no: str, until: date) -> tuple[benefit.
 
 
 def stop_expired_permits(
-    uow: UnitOfWork, as_of: date, policy: Policy | None = None
+    uow: UnitOfWork, as_of: date, policy: Policy | None = None, region: str | None = None
 ) -> list[Outcome]:
     """Every normal resident relation of a person whose residence permit expired before
     ``as_of`` stops the day after the expiry where the engine says so (B13): a stop version
     from that day, with the benefits of the paid year the decision keeps. The payment day
-    given to the engine is the relation's first successful payment for the expiry's year."""
+    given to the engine is the relation's first successful payment for the expiry's year.
+    ``region``: only the relations within it (a city with its counties, or a county)."""
     policy = policy or load_policy()
     pv = t.person_version
     later = pv.alias("later")
@@ -538,6 +540,8 @@ def stop_expired_permits(
     for psn_no, expires in uow.connection.execute(latest).all():
         for row in enrollments_as_of(uow.connection, psn_no, as_of):
             if row["insutype"] != RESIDENT or row["psn_insu_stas"] != NORMAL:
+                continue
+            if region is not None and not policy.within(row["insuplc_admdvs"], region):
                 continue
             outcomes.append(_permit_stop(uow, psn_no, row, expires, policy))
     return outcomes
@@ -918,62 +922,9 @@ def identities_as_of(connection: Connection, psn_no: str, day: date) -> list[Row
 
 
 def status(connection: Connection, psn_no: str, as_of: date) -> dict[str, Any] | None:
-    """The 1101 interface's answer for a person as of a date (SPEC section 7)."""
-    base = person_as_of(connection, psn_no, as_of)
-    if base is None:
-        return None
-    cert = (
-        connection.execute(
-            select(t.certificate)
-            .where(t.certificate.c.psn_no == psn_no)
-            .order_by(t.certificate.c.change_id.desc())
-        )
-        .mappings()
-        .first()
-    )
-    brdy = base["brdy"]
-    age = None
-    if brdy is not None:
-        age = as_of.year - brdy.year - ((as_of.month, as_of.day) < (brdy.month, brdy.day))
-    return {
-        "baseinfo": {
-            "psn_no": psn_no,
-            "psn_cert_type": cert["psn_cert_type"] if cert else "",
-            "certno": cert["certno"] if cert else "",
-            "psn_name": base["psn_name"],
-            "gend": base["gend"],
-            "naty": base["naty"] or "",
-            "brdy": brdy.isoformat() if brdy else "",
-            "age": age,
-            "exp_content": "",
-        },
-        "insuinfo": [
-            {
-                "balc": 0,
-                "insutype": row["insutype"],
-                "psn_type": row["psn_type"],
-                "psn_insu_stas": row["psn_insu_stas"],
-                "psn_insu_date": row["psn_insu_date"].isoformat(),
-                "paus_insu_date": row["paus_insu_date"].isoformat()
-                if row["paus_insu_date"]
-                else "",
-                "cvlserv_flag": "0",
-                "insuplc_admdvs": row["insuplc_admdvs"],
-                "emp_name": "",
-            }
-            for row in enrollments_as_of(connection, psn_no, as_of)
-        ],
-        "idetinfo": [
-            {
-                "psn_idet_type": row["identity"],
-                "psn_type_lv": "",
-                "memo": IDENTITIES.get(row["identity"], ""),
-                "begntime": row["begin"].isoformat(),
-                "endtime": row["end"].isoformat() if row["end"] else "",
-            }
-            for row in identities_as_of(connection, psn_no, as_of)
-        ],
-    }
+    """The 1101 interface's answer for a person as of a date (SPEC section 7):
+    ``services.status``, which the API's status query shares."""
+    return person_status(connection, psn_no, as_of)
 
 
 __all__ = [

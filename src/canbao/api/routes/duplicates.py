@@ -90,9 +90,11 @@ def cases(
 ) -> Page[dict[str, Any]]:
     """The proposals of the persons within the region, oldest first."""
     with ready(database_url(request)).connect() as connection:
-        found = duplicates.list_cases(connection, None if state is None else str(state))
-        outside = access.outside_scope(connection, load_policy(), (c.psn_no for c in found), admdvs)
-    within = [c.as_json() for c in found if c.psn_no not in outside]
+        regions = access.scope_regions(connection, load_policy(), admdvs)
+        found = duplicates.list_cases(
+            connection, None if state is None else str(state), regions=regions
+        )
+    within = [c.as_json() for c in found]
     if not user.unmasked:
         for item in within:
             item["certno"] = mask_certno(item["certno"])
@@ -167,12 +169,10 @@ def apply(
     recorded. Each proposal is its own transaction."""
     url = database_url(request)
     with ready(url).connect() as connection:
-        found = duplicates.list_cases(connection, "confirmed")
-        outside = access.outside_scope(connection, load_policy(), (c.psn_no for c in found), admdvs)
+        regions = access.scope_regions(connection, load_policy(), admdvs)
+        found = duplicates.list_cases(connection, "confirmed", regions=regions)
     done = []
     for case in found:
-        if case.psn_no in outside:
-            continue
         with unit_of_work(url, actor(user)) as uow:
             done.append(duplicates.apply_case(uow, case.case_id, body.on).as_json())
     return answer({"applied": done})

@@ -8,15 +8,16 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from canbao.adapters.database import ready
 from canbao.api.deps import Limit, Offset, Page, database_url
 from canbao.api.errors import ERRORS, not_found
 from canbao.api.masking import mask_account, mask_certno, mask_phone
-from canbao.api.security import GuardedRoute, Need
+from canbao.api.security import GuardedRoute, Need, person_not_found
 from canbao.policy import load_policy
-from canbao.services import access, registry
+from canbao.services import access
 from canbao.services.users import User
 
 router = APIRouter(prefix="/api/v1/persons", tags=["persons"], route_class=GuardedRoute)
@@ -114,18 +115,30 @@ class Status1101(BaseModel):
 def person(
     request: Request,
     certno: CertNo,
-    user: Annotated[User, Depends(Need("person.read"))],
+    user: Annotated[User, Depends(Need("person.read", finds_person=True))],
     as_of: Annotated[date | None, Query(description="YYYY-MM-DD；默认今天")] = None,
 ) -> Any:
     """The person's status as of a date in the 1101 shape (baseinfo, insuinfo, idetinfo).
     Audited: who read whose record, and when."""
     day = as_of or date.today()
-    psn_no: str = request.state.psn_no
+    client = request.client.host if request.client else None
+    route = getattr(request.scope.get("route"), "path", request.url.path)
     with ready(database_url(request)).begin() as connection:
-        found = registry.status(connection, psn_no, day)
-        if found is None:
-            raise not_found(f"{request.state.certno} 截至 {day} 不在登记库中。", "query.as_of")
-        client = request.client.host if request.client else None
-        route = getattr(request.scope.get("route"), "path", request.url.path)
-        access.record_read(connection, user.name, psn_no, route, client)
-    return found
+        read = access.read_status(
+            connection,
+            load_policy(),
+            request.state.cert_type,
+            request.state.certno,
+            user.region,
+            day,
+            user.name,
+            route,
+            client,
+        )
+    if read is None:
+        raise person_not_found(request.state.certno)
+    if read.status is None:
+        raise not_found(f"{request.state.certno} 截至 {day} 不在登记库中。", "query.as_of")
+    # The answer is the 1101 shape already (strings and numbers): sent as it is, not checked
+    # again against the response model, which documents it.
+    return JSONResponse(read.status)

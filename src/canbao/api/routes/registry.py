@@ -3,7 +3,12 @@
 - ``POST /api/v1/persons/{certno}/enrollments/{admdvs}``: 新参保 in a region (W1; a student
   through a school unit, W4; a mid-year enrollee or a newborn paying on the spot, W5);
 - ``POST …/enrollments/{admdvs}/changes`` (变更) and ``…/stop`` (停保);
+- ``POST …/enrollments/{admdvs}/certificate``: the number {certno} given later to the person
+  ``psn_no`` enrolled in the region (a newborn registered under a parent's name, B5; a
+  foreigner, E6), or a changed number (K5, K6);
 - ``POST /api/v1/persons/{certno}/switches``: joining the other scheme (W6);
+- ``POST /api/v1/regions/{admdvs}/permits/expiry``: the resident relations within the region
+  of the persons whose residence permit expired stop the day after the expiry (B13);
 - ``POST /api/v1/regions/{admdvs}/units``: an enrollment unit (a school, W4);
 - ``POST /api/v1/regions/{admdvs}/imports/registrations``: a 登记表 file, every row within
   the region.
@@ -23,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from canbao.adapters.database import unit_of_work
 from canbao.api.deps import actor, answer, database_url, saved
-from canbao.api.errors import ERRORS, forbidden
+from canbao.api.errors import ERRORS, forbidden, not_found
 from canbao.api.security import GuardedRoute, Need
 from canbao.domain.codes import BASIC_INFO, NEW, RESIDENT_ADULT, STOP, Scheme
 from canbao.domain.registry import Outcome, Registration
@@ -100,6 +105,19 @@ class SwitchIn(Strict):
     identities: list[Annotated[str, Field(max_length=40)]] = Field(default=[], max_length=20)
 
 
+class CertificateIn(Strict):
+    """The number in the path given to the person ``psn_no`` (from the person's 1101 status
+    or the list of persons: a newborn under a parent's name has no number of its own)."""
+
+    psn_no: str = Field(min_length=1, max_length=32, description="人员编号")
+    valid_from: date = Field(description="自此日起使用该证件号码")
+    psn_name: Text | None = Field(default=None, description="本人姓名（新生儿以父母名义登记时）")
+
+
+class PermitExpiryIn(Strict):
+    as_of: date = Field(description="截至此日已过期的居住证")
+
+
 class UnitIn(Strict):
     kind: Literal["school", "employer", "village"]
     name: Annotated[str, Field(min_length=1, max_length=128)]
@@ -168,6 +186,35 @@ def stop(request: Request, certno: str, admdvs: str, body: StopIn, user: Writer)
     return _apply(request, user, registration)
 
 
+@router.post("/persons/{certno}/enrollments/{admdvs}/certificate", responses=RESPONSES)
+def certificate(
+    request: Request, certno: str, admdvs: str, body: CertificateIn, user: Creator
+) -> Any:
+    """Attach the number to the person ``psn_no`` enrolled in the region: from
+    ``valid_from`` the person has it (and the own name given); a person who had a number
+    changes it (K5 office, K6 before payment)."""
+    holder: str | None = request.state.psn_no
+    if holder is not None and holder != body.psn_no:
+        # Refused without naming the holder, who may be outside the user's scope.
+        refused = Outcome("refused", f"证件号码{request.state.certno}已登记给另一人员。", None)
+        return answer(_outcome(refused))
+    policy = load_policy()
+    with unit_of_work(database_url(request), actor(user)) as uow:
+        regions = access.person_regions(uow.connection, body.psn_no)
+        if not access.within_scope(policy, regions, admdvs):
+            raise not_found(f"区划 {admdvs} 内没有人员编号为 {body.psn_no} 的人员。", "body.psn_no")
+        outcome = registry.attach_certificate(
+            uow,
+            body.psn_no,
+            request.state.cert_type,
+            request.state.certno,
+            body.valid_from,
+            body.psn_name,
+            policy,
+        )
+    return answer(_outcome(outcome))
+
+
 @router.post("/persons/{certno}/switches", responses=RESPONSES)
 def switch(request: Request, certno: str, body: SwitchIn, user: Writer) -> Any:
     """Join the other scheme in a region within your scope (B6–B11 decide the start)."""
@@ -195,6 +242,16 @@ def unit(request: Request, admdvs: str, body: UnitIn, user: Writer) -> Any:
     with unit_of_work(database_url(request), actor(user)) as uow:
         unit_id = registry.register_unit(uow, body.kind, body.name, admdvs)
     return answer({"unit_id": unit_id})
+
+
+@router.post("/regions/{admdvs}/permits/expiry", responses=RESPONSES)
+def permit_expiry(request: Request, admdvs: str, body: PermitExpiryIn, user: Writer) -> Any:
+    """B13: each normal resident relation within the region of a person whose residence
+    permit expired before ``as_of`` stops the day after the expiry where the engine says so
+    (the paid year's benefits kept as it decides). Re-running stops nothing twice."""
+    with unit_of_work(database_url(request), actor(user)) as uow:
+        outcomes = registry.stop_expired_permits(uow, body.as_of, load_policy(), admdvs)
+    return answer({"outcomes": [_outcome(o) for o in outcomes]})
 
 
 @router.post("/regions/{admdvs}/imports/registrations", responses=RESPONSES)
