@@ -21,7 +21,7 @@ from canbao.web.session import COOKIE, UNSAFE, PageRoute
 from registry_helpers import counts
 
 #: A value for each path parameter: a person and a region of Jiangmen's scope (440700).
-PARAMS = {"certno": "440783200001010011", "admdvs": "440783", "year": "2022"}
+PARAMS = {"certno": "440783200001010011", "admdvs": "440783", "year": "2022", "case_id": "F0"}
 HOME, OTHER = "440700", "520100"
 
 

@@ -3,10 +3,13 @@ what ``canbao.web.install`` includes."""
 
 from __future__ import annotations
 
-from canbao.web.routes import dashboard, login
+from canbao.web.routes import dashboard, login, persons, refunds, registrations
 
 ROUTERS = (
     login.router,
     login.signed_in,
     dashboard.router,
+    persons.router,
+    registrations.router,
+    refunds.router,
 )
