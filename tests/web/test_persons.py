@@ -40,6 +40,7 @@ def test_register_a_newborn_preview_then_save_then_stop(web_client: TestClient, 
     token = sign_in(web_client, demo, "clerk-440783")
     blank = web_client.get("/registrations/new")
     assert blank.status_code == 200 and 'name="accepted_on"' in blank.text
+    assert f'name="csrf_token" value="{token}"' in blank.text
     before = counts(demo.url)
 
     wrong = post(web_client, token, NEWBORN | {"certno": "44078320220301002", "psn_name": "",

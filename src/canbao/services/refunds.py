@@ -227,6 +227,7 @@ class CaseEntry:
     applied_on: date
     amount: Decimal | None
     channel: str | None
+    channel_region: str | None
     applicant: str
     state: str
     paid_on: date | None
@@ -309,6 +310,7 @@ def cases(
                 applied_on=row["applied_on"],
                 amount=row["amount"],
                 channel=row["channel"],
+                channel_region=row["channel_region"],
                 applicant=row["applicant"],
                 state=row["state"],
                 paid_on=row["refunded_on"],

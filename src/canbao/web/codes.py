@@ -16,6 +16,13 @@ from canbao.domain.codes import (
     SEXES,
 )
 from canbao.policy import load_policy
+from canbao.rules.refund import ASSISTANCE_CHANNEL, ORIGINAL_CHANNEL
+
+#: A refund's channel (``rules.refund``) as the offices say it.
+CHANNELS = {
+    ORIGINAL_CHANNEL: "原缴费渠道退回个人",
+    ASSISTANCE_CHANNEL: "终止参保地医疗救助资助渠道",
+}
 
 #: change_log.action → what the person page calls it.
 ACTIONS = {
@@ -50,6 +57,7 @@ def names() -> dict[str, Any]:
         "identity": IDENTITIES,
         "refund_reason": REFUND_REASONS,
         "action": ACTIONS,
+        "channel": CHANNELS,
         "regions": {code: region.name for code, region in policy.regions.items()},
     }
 
