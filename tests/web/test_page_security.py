@@ -14,15 +14,21 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from web_helpers import Demo, settings_for
 
+from canbao.adapters.database import Actor
 from canbao.api.security import Need, issue_token
 from canbao.api.settings import ApiSettings
 from canbao.services.users import PERMISSIONS, ROLES, User
 from canbao.web.session import COOKIE, UNSAFE, PageRoute
-from registry_helpers import counts
+from registry_helpers import counts, register
 
 #: A value for each path parameter: a person and a region of Jiangmen's scope (440700).
-PARAMS = {"certno": "440783200001010011", "admdvs": "440783", "year": "2022",
-          "batch_id": "4407832022-0001"}  # fmt: skip
+PARAMS = {
+    "certno": "440783200001010014",
+    "admdvs": "440783",
+    "year": "2022",
+    "batch_id": "4407832022-0001",
+    "case_id": "F0",
+}
 HOME, OTHER = "440700", "520100"
 
 
@@ -65,6 +71,7 @@ def test_every_page_but_the_login_passes_the_guard(web_client: TestClient, demo:
     routes = list(pages(app))
     unguarded = [(m, p) for m, p, need, _ in routes if need is None]
     assert unguarded == [("GET", "/login"), ("POST", "/login")]
+    register(demo.url, Actor("setup"), "王伟", PARAMS["certno"], PARAMS["admdvs"])
     before = counts(demo.url)
     anyone = User("x", "city_admin", HOME)
     expired = issue_token(ApiSettings(secret_key="web-test-key", token_minutes=-1), anyone)

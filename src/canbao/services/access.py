@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import ColumnElement, Connection, func, insert, select
 
 from canbao.adapters import tables as t
 from canbao.adapters.tax_files import FeedbackLine
@@ -113,23 +113,29 @@ class PersonEntry:
 def persons_named(
     connection: Connection,
     policy: Policy,
-    name: str,
+    name: str | None,
     scope: str,
     limit: int,
     offset: int,
     today: date | None = None,
+    certno: str | None = None,
 ) -> tuple[int, list[PersonEntry]]:
-    """The persons enrolled within the scope who bear or bore ``name`` (any version), in the
-    order of their psn_no: how many in all, and the page ``offset``…``offset + limit``."""
+    """The persons enrolled within the scope who bear or bore ``name`` (any version) and hold
+    the certificate ``certno`` (either may be None, not both), in the order of their psn_no:
+    how many in all, and the page ``offset``…``offset + limit``."""
+    if not name and not certno:
+        return 0, []
     today = today or date.today()
     regions = scope_regions(connection, policy, scope)
     v, e = t.person_version, t.enrollment
+    wanted: list[ColumnElement[bool]] = [e.c.insuplc_admdvs.in_(regions)]
+    if name:
+        wanted.append(v.c.psn_name == name)
+    if certno:
+        c = t.certificate
+        wanted.append(v.c.psn_no.in_(select(c.c.psn_no).where(c.c.certno == certno)))
     matching = (
-        select(v.c.psn_no)
-        .join(e, e.c.psn_no == v.c.psn_no)
-        .where(v.c.psn_name == name, e.c.insuplc_admdvs.in_(regions))
-        .distinct()
-        .subquery()
+        select(v.c.psn_no).join(e, e.c.psn_no == v.c.psn_no).where(*wanted).distinct().subquery()
     )
     total = connection.execute(select(func.count()).select_from(matching)).scalar_one()
     page = connection.execute(

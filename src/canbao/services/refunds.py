@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, and_, case, func, insert, select
+from sqlalchemy import Connection, RowMapping, and_, case, func, insert, or_, select
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import UnitOfWork
@@ -28,6 +28,7 @@ from canbao.policy import Policy, load_policy
 from canbao.rules import refund
 from canbao.rules.decide import decide_facts
 from canbao.services import hardship
+from canbao.services.access import scope_regions
 from canbao.services.registry import (
     PAYMENT_ENDED,
     SUSPENDED,
@@ -35,6 +36,7 @@ from canbao.services.registry import (
     enrollments_as_of,
     find_person,
     new_id,
+    person_as_of,
 )
 from canbao.services.review import Refused, confirm, proposer, reviewed
 
@@ -237,6 +239,125 @@ def open_refunds(connection: Connection, regions: Sequence[str]) -> RefundWork:
         )
     ).one()
     return RefundWork(int(waiting), int(confirmed))
+
+
+#: The states of a case, in the order of the work: 待复核 (an eligible decision awaiting
+#: another clerk's confirmation), 待支付 (confirmed), 已支付, and the cases that stop:
+#: 不予退费 (the engine refused) and 政策未规定 (policy_gap).
+STATES: dict[str, str] = {
+    "waiting": "待复核",
+    "confirmed": "待支付",
+    "paid": "已支付",
+    "refused": "不予退费",
+    "gap": "政策未规定",
+}
+
+
+@dataclass(frozen=True)
+class CaseEntry:
+    """A case in a list: the person, the application, the decision and where it stands."""
+
+    case_id: str
+    psn_no: str
+    certno: str
+    psn_name: str
+    year: int
+    reason: str
+    paid_amount: Decimal
+    applied_on: date
+    amount: Decimal | None
+    channel: str | None
+    channel_region: str | None
+    applicant: str
+    state: str
+    paid_on: date | None
+    decision: dict[str, Any] | None
+
+
+def cases(
+    connection: Connection,
+    policy: Policy,
+    scope: str,
+    state: str | None,
+    limit: int,
+    offset: int,
+    case_id: str | None = None,
+) -> tuple[int, list[CaseEntry]]:
+    """The refund cases of persons enrolled within the scope (in the state given, or all; the
+    one case ``case_id``), newest application first: how many in all, and the page
+    ``offset``…``offset + limit``."""
+    rc, pay, rv, log, e = t.refund_case, t.refund_payment, t.review, t.change_log, t.enrollment
+    confirmed = (
+        select(rv.c.subject_id).where(rv.c.subject == SUBJECT, rv.c.confirmed.is_(True)).subquery()
+    )
+    state_of = case(
+        (pay.c.id.is_not(None), "paid"),
+        (confirmed.c.subject_id.is_not(None), "confirmed"),
+        (rc.c.status != Status.DECIDED.value, "gap"),
+        (
+            or_(
+                rc.c.eligible.is_not(True),
+                func.coalesce(rc.c.amount, 0) == 0,
+                rc.c.channel.is_(None),
+            ),
+            "refused",
+        ),
+        else_="waiting",
+    ).label("state")
+    regions = scope_regions(connection, policy, scope)
+    within = select(e.c.psn_no).where(e.c.insuplc_admdvs.in_(regions))
+    listed = (
+        select(
+            rc,
+            state_of,
+            log.c.actor.label("applicant"),
+            log.c.decision.label("decisions"),
+            pay.c.paid_on.label("refunded_on"),
+        )
+        .join(log, log.c.id == rc.c.change_id)
+        .outerjoin(pay, pay.c.case_id == rc.c.case_id)
+        .outerjoin(confirmed, confirmed.c.subject_id == rc.c.case_id)
+        .where(rc.c.psn_no.in_(within))
+        .subquery()
+    )
+    chosen = select(listed)
+    if state:
+        chosen = chosen.where(listed.c.state == state)
+    if case_id:
+        chosen = chosen.where(listed.c.case_id == case_id)
+    total = connection.execute(select(func.count()).select_from(chosen.subquery())).scalar_one()
+    rows = connection.execute(
+        chosen.order_by(listed.c.applied_on.desc(), listed.c.case_id).limit(limit).offset(offset)
+    ).mappings()
+    entries = []
+    for row in rows:
+        person = person_as_of(connection, row["psn_no"], date.max)
+        entries.append(
+            CaseEntry(
+                case_id=row["case_id"],
+                psn_no=row["psn_no"],
+                certno=connection.execute(
+                    select(t.certificate.c.certno).where(
+                        t.certificate.c.psn_no == row["psn_no"],
+                        t.certificate.c.psn_cert_type == ID_CARD,
+                    )
+                ).scalar()
+                or "",
+                psn_name=person["psn_name"] if person is not None else "",
+                year=row["year"],
+                reason=row["reason"],
+                paid_amount=row["paid_amount"],
+                applied_on=row["applied_on"],
+                amount=row["amount"],
+                channel=row["channel"],
+                channel_region=row["channel_region"],
+                applicant=row["applicant"],
+                state=row["state"],
+                paid_on=row["refunded_on"],
+                decision=row["decisions"][0] if row["decisions"] else None,
+            )
+        )
+    return int(total), entries
 
 
 # --- helpers ---------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ Readings (not policy):
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -32,6 +33,7 @@ from canbao.domain.periods import Period
 from canbao.domain.registry import BASIC_INFO, NEW, SCHOOL, STOP, Outcome, Registration
 from canbao.policy import Policy, load_policy
 from canbao.rules import benefit, eligibility
+from canbao.rules import contribution as contribution_rules
 from canbao.rules.decide import decide_facts
 from canbao.rules.registration import (
     basic_info_change,
@@ -918,6 +920,44 @@ def identities_as_of(connection: Connection, psn_no: str, day: date) -> list[Row
     return [r for r in latest.values() if r["end"] is None or r["end"] >= day]
 
 
+# --- preview (the registration form's step before saving) -----------------------------------
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What saving a registration would do, before it is saved: the outcome and decisions of
+    the very use case (``apply``, run and rolled back), and for a 新参保 what the person pays
+    for the year (C1–C7: the standard, the subsidy of the identities given, the payable)."""
+
+    outcome: Outcome
+    contribution: Decision | None
+
+
+def preview(uow: UnitOfWork, registration: Registration, policy: Policy | None = None) -> Preview:
+    """``apply`` in a savepoint that is rolled back: the answers saving would give (eligibility,
+    the proofs it needs, the benefit start and waiting period when ``paid_on`` is given), and
+    nothing written."""
+    policy = policy or load_policy()
+    with uow.connection.begin_nested() as savepoint:
+        outcome = apply(uow, registration, policy)
+        savepoint.rollback()
+    contribution = None
+    if registration.chg_type == NEW:
+        region = registration.insuplc_admdvs
+        facts = contribution_rules.ContributionFacts(
+            region=region,
+            year=registration.year or enrollment_year(policy, region, registration.accepted_on),
+            paid_on=registration.paid_on,
+            identities=registration.identities & frozenset(IDENTITIES),
+            district=None,
+            scheme=Scheme.RESIDENT,
+            hukou_region=registration.hukou_admdvs,
+            employee_contribution=None,
+        )
+        contribution = decide_facts(contribution_rules.KIND, facts, policy)
+    return Preview(outcome, contribution)
+
+
 # --- status (1101) ---------------------------------------------------------------------------
 
 
@@ -932,6 +972,7 @@ __all__ = [
     "attach_certificate",
     "change",
     "find_person",
+    "preview",
     "register",
     "register_unit",
     "status",

@@ -52,6 +52,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "refund.apply": frozenset({"clerk", "city_admin"}),
     "refund.confirm": frozenset({"reviewer", "city_admin"}),
     "refund.pay": frozenset({"clerk", "city_admin"}),
+    # The list of refund cases by state (the makers' and the checkers' work).
+    "refund.list": frozenset({"clerk", "reviewer", "city_admin"}),
     # Duplicate enrollments (W7): detect, record the person's commitment and apply the
     # confirmed proposals (maker); confirm or reject (checker: never the proposer); the list.
     "duplicates.propose": frozenset({"clerk", "city_admin"}),

@@ -3,7 +3,15 @@ what ``canbao.web.install`` includes."""
 
 from __future__ import annotations
 
-from canbao.web.routes import collection, dashboard, imports, login
+from canbao.web.routes import (
+    collection,
+    dashboard,
+    imports,
+    login,
+    persons,
+    refunds,
+    registrations,
+)
 
 ROUTERS = (
     login.router,
@@ -11,4 +19,7 @@ ROUTERS = (
     dashboard.router,
     imports.router,
     collection.router,
+    persons.router,
+    registrations.router,
+    refunds.router,
 )
