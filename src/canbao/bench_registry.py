@@ -192,7 +192,15 @@ def bare_insert(url: str, path: Path) -> tuple[int, float]:
                 certno, accepted = row["certno"], date.fromisoformat(row["psn_insu_date"])
                 written: tuple[tuple[Table, dict[str, Any]], ...] = (
                     (t.person, {"psn_no": psn_no}),
-                    (t.certificate, {"psn_cert_type": "01", "certno": certno, "psn_no": psn_no}),
+                    (
+                        t.certificate,
+                        {
+                            "psn_cert_type": "01",
+                            "certno": certno,
+                            "psn_no": psn_no,
+                            "valid_from": accepted,
+                        },
+                    ),
                     (
                         t.person_version,
                         {

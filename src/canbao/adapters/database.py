@@ -90,6 +90,7 @@ class Actor:
 
 #: The statement every change goes through, built once (its values are parameters).
 _RECORD = insert(change_log).returning(change_log.c.id)
+_RECORD_MANY = insert(change_log).returning(change_log.c.id, sort_by_parameter_order=True)
 
 
 class UnitOfWork:
@@ -99,7 +100,18 @@ class UnitOfWork:
         self.connection, self.actor = connection, actor
         self.today = dt.date.today()
 
-    def record(
+    def record(self, action: str, **details: Any) -> int:
+        """Write the change ``change(action, **details)`` describes: who, when, why and at which
+        office; returns the change id."""
+        return int(self.connection.execute(_RECORD, self.change(action, **details)).scalar_one())
+
+    def record_many(self, changes: list[dict[str, Any]]) -> list[int]:
+        """Write many changes (``change``'s rows) in one statement; their ids, in order."""
+        if not changes:
+            return []
+        return [int(i) for i in self.connection.execute(_RECORD_MANY, changes).scalars()]
+
+    def change(
         self,
         action: str,
         *,
@@ -110,9 +122,9 @@ class UnitOfWork:
         row: int | None = None,
         request_key: str | None = None,
         office_admdvs: str | None = None,
-    ) -> int:
-        """Write who, when, why and at which office (``office_admdvs``); returns the change
-        id."""
+    ) -> dict[str, Any]:
+        """The change_log row ``record`` writes: the decisions' rule ids and citations, each
+        once, in order; the actor's file row unless ``row`` is given."""
         rules: list[str] = []
         citations: list[dict[str, str]] = []
         for decision in decisions:
@@ -122,25 +134,21 @@ class UnitOfWork:
                 for c in decision.citations
                 if {"doc": c.doc, "section": c.section} not in citations
             ]
-        change_id = self.connection.execute(
-            _RECORD,
-            dict(
-                recorded_at=dt.datetime.now(dt.UTC),
-                actor=self.actor.name,
-                action=action,
-                psn_chg_type=psn_chg_type,
-                psn_no=psn_no,
-                reason=reason,
-                rules=rules,
-                citations=citations,
-                decision=[to_json(d.as_json()) for d in decisions] or None,
-                source_file=self.actor.source_file,
-                source_row=row if row is not None else self.actor.source_row,
-                request_key=request_key,
-                office_admdvs=office_admdvs,
-            ),
-        ).scalar_one()
-        return int(change_id)
+        return dict(
+            recorded_at=dt.datetime.now(dt.UTC),
+            actor=self.actor.name,
+            action=action,
+            psn_chg_type=psn_chg_type,
+            psn_no=psn_no,
+            reason=reason,
+            rules=rules,
+            citations=citations,
+            decision=[to_json(d.as_json()) for d in decisions] or None,
+            source_file=self.actor.source_file,
+            source_row=row if row is not None else self.actor.source_row,
+            request_key=request_key,
+            office_admdvs=office_admdvs,
+        )
 
     def seen_keys(self, request_keys: list[str]) -> set[str]:
         """Which of these request keys a change already carries (one query for many)."""

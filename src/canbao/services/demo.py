@@ -315,7 +315,7 @@ def _person(
         rng.choice(MALE_NAMES if male else FEMALE_NAMES) for _ in range(rng.choice((1, 2, 2)))
     )
     household.add(t.person, psn_no=psn_no)
-    household.add(t.certificate, psn_cert_type="01", certno=certno, psn_no=psn_no)
+    household.add(t.certificate, psn_cert_type="01", certno=certno, psn_no=psn_no, valid_from=born)
     household.add(
         t.person_version,
         psn_no=psn_no,
