@@ -8,6 +8,7 @@ foreign keys, WAL and a busy timeout; PostgreSQL is used as it is.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +16,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Engine,
+    Table,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.engine import make_url
 
 from canbao.adapters.tables import change_log
@@ -106,10 +117,21 @@ class UnitOfWork:
         return int(self.connection.execute(_RECORD, self.change(action, **details)).scalar_one())
 
     def record_many(self, changes: list[dict[str, Any]]) -> list[int]:
-        """Write many changes (``change``'s rows) in one statement; their ids, in order."""
+        """Write many changes (``change``'s rows) at once; their ids, in order. On
+        PostgreSQL the ids are drawn from the sequence first and the rows copied."""
         if not changes:
             return []
-        return [int(i) for i in self.connection.execute(_RECORD_MANY, changes).scalars()]
+        connection = self.connection
+        if connection.dialect.name != "postgresql":
+            return [int(i) for i in connection.execute(_RECORD_MANY, changes).scalars()]
+        drawn = select(func.nextval(func.pg_get_serial_sequence("change_log", "id"))).select_from(
+            func.generate_series(1, len(changes))
+        )
+        ids = sorted(int(i) for i in connection.execute(drawn).scalars())
+        insert_rows(
+            connection, change_log, [{"id": i, **c} for i, c in zip(ids, changes, strict=True)]
+        )
+        return ids
 
     def change(
         self,
@@ -165,6 +187,25 @@ class UnitOfWork:
             select(change_log.c.id).where(change_log.c.request_key == request_key)
         ).scalar()
         return None if found is None else int(found)
+
+
+def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Rows that all give the same columns, inserted at once: Core executemany, and COPY on
+    PostgreSQL (a fraction of the server's time for an INSERT of many rows)."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(quote(column) for column in columns)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            # a JSON column's value as SQLAlchemy's JSON type writes it (None: JSON null)
+            copy.write_row([json.dumps(row[c]) if c in as_json else row[c] for c in columns])
 
 
 @contextmanager

@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, insert, select
 
 from canbao.adapters import tables as t
-from canbao.adapters.database import UnitOfWork
+from canbao.adapters.database import UnitOfWork, insert_rows
 from canbao.certno import check_character
 
 SEED = 20261123
@@ -552,19 +552,8 @@ def _insert(connection: Connection, batch: list[Household], loaded: Loaded) -> i
 
 
 def bulk(connection: Connection, table: Table, rows: list[dict[str, Any]], loaded: Loaded) -> None:
-    """Core executemany; on PostgreSQL, COPY (executemany there is one round trip a row)."""
-    if not rows:
-        return
-    if connection.dialect.name == "postgresql":
-        columns = list(rows[0])
-        quote = connection.dialect.identifier_preparer.quote
-        names = ", ".join(quote(column) for column in columns)
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
-    else:
-        connection.execute(insert(table), rows)
+    """The rows inserted at once (``database.insert_rows``: COPY on PostgreSQL), counted."""
+    insert_rows(connection, table, rows)
     loaded.count(table, len(rows))
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, RowMapping, Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from canbao.adapters import tables as t
-from canbao.adapters.database import UnitOfWork
+from canbao.adapters.database import UnitOfWork, insert_rows
 from canbao.domain.codes import IDENTITIES, UNKNOWN_SEX, Scheme
 from canbao.domain.decision import Decision, Status
 from canbao.domain.periods import Period
@@ -258,9 +258,9 @@ def _run(
 
 
 def _write(uow: UnitOfWork, plans: list[_Plan]) -> list[int] | None:
-    """Every plan's changes in one statement, then each table's rows (in the order of the
-    plans, one statement for the rows that give the same columns); the id of each plan's own change. None, and nothing written,
-    when a certificate is held by another person already."""
+    """Every plan's changes at once, then each table's rows (in the order of the plans, at
+    once for the rows that give the same columns); the id of each plan's own change. None,
+    and nothing written, when a certificate is held by another person already."""
     connection = uow.connection
     claims = any(table is t.certificate for plan in plans for table, _, _ in plan.rows)
     savepoint = connection.begin_nested() if claims else None
@@ -283,7 +283,7 @@ def _write(uow: UnitOfWork, plans: list[_Plan]) -> list[int] | None:
             alike.setdefault(tuple(values), []).append(values)
         for group in alike.values():
             if table is not t.certificate:
-                connection.execute(insert(table), group)
+                insert_rows(connection, table, group)
                 continue
             claimed = connection.execute(
                 _insert_ignore(connection, table).returning(table.c.certno), group
@@ -310,28 +310,31 @@ def _write_one(uow: UnitOfWork, plan: _Plan) -> int:
 
 
 def _read(connection: Connection, registrations: list[Registration]) -> list[_Known]:
-    """What the registry holds on each registration's person, in a few queries for all."""
+    """What the registry holds on each registration's person, in a few queries for all (none
+    for what no registration needs: a batch of new persons only looks up its certificates)."""
     c = t.certificate
+    types = {r.psn_cert_type for r in registrations if r.certno is not None}
     numbers = {r.certno for r in registrations if r.certno is not None}
-    holders = {
-        (cert_type, certno): str(psn_no)
-        for cert_type, certno, psn_no in connection.execute(
-            select(c.c.psn_cert_type, c.c.certno, c.c.psn_no).where(c.c.certno.in_(numbers))
-        )
-    }
+    holders = {}
+    if numbers:  # both columns, so that the certificate's primary key finds them
+        query = select(c.c.psn_cert_type, c.c.certno, c.c.psn_no)
+        query = query.where(c.c.psn_cert_type.in_(types), c.c.certno.in_(numbers))
+        holders = {
+            (kind, certno): str(psn_no) for kind, certno, psn_no in connection.execute(query)
+        }
     found = [holders.get((r.psn_cert_type, r.certno or "")) for r in registrations]
     psn_nos = sorted({psn_no for psn_no in found if psn_no is not None})
-    _lock(connection, psn_nos)
-    persons = _person_versions(connection, psn_nos)
-    relations = _relation_versions(connection, psn_nos)
-    paid = _first_payments(connection, t.assessment.c.psn_no, psn_nos)
+    persons, relations, paid = {}, {}, {}
+    if psn_nos:
+        _lock(connection, psn_nos)
+        persons = _person_versions(connection, psn_nos)
+        relations = _relation_versions(connection, psn_nos)
+        paid = _first_payments(connection, t.assessment.c.psn_no, psn_nos)
     unit_ids = {r.unit_id for r in registrations if r.unit_id is not None}
-    units = {
-        row["unit_id"]: row
-        for row in connection.execute(select(t.unit).where(t.unit.c.unit_id.in_(unit_ids)))
-        .mappings()
-        .all()
-    }
+    units = {}
+    if unit_ids:
+        query = select(t.unit).where(t.unit.c.unit_id.in_(unit_ids))
+        units = {row["unit_id"]: row for row in connection.execute(query).mappings()}
     return [
         _Known(
             psn_no,
