@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, select
+from test_office_and_basic_info import ZHANG
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import Actor, UnitOfWork, ready, unit_of_work
@@ -25,7 +26,7 @@ from canbao.services.imports import (
     request_key,
     to_registration,
 )
-from registry_helpers import changed, counts, pay
+from registry_helpers import changed, counts, pay, register
 
 
 def number(body: str) -> str:
@@ -57,22 +58,8 @@ FORM = [
 
 
 def registered_before(url: str) -> None:
-    with unit_of_work(url, Actor("clerk")) as uow:
-        for certno, name in BEFORE:
-            outcome = registry.apply(
-                uow,
-                Registration(
-                    chg_type=NEW,
-                    psn_name=name,
-                    certno=certno,
-                    gend="1",
-                    brdy=date(1985, 6, 15),
-                    insuplc_admdvs="440783",
-                    hukou_admdvs="440783",
-                    accepted_on=date(2021, 10, 15),
-                ),
-            )
-            assert outcome.status == "accepted"
+    for certno, name in BEFORE:
+        register(url, Actor("clerk"), name, certno, "440783")
 
 
 def one_by_one(uow: UnitOfWork, path: Path) -> None:
@@ -218,17 +205,7 @@ def test_requests_for_one_person_in_one_call_see_each_other(database_url: str) -
 
 
 def test_status_as_of_shows_the_certificate_valid_then(database_url: str) -> None:
-    zhang = Registration(
-        chg_type=NEW,
-        psn_name="张三",
-        certno="441402198501011239",
-        gend="1",
-        brdy=date(1985, 1, 1),
-        insuplc_admdvs="441402",
-        hukou_admdvs="441402",
-        accepted_on=date(2021, 3, 1),
-        year=2022,
-    )
+    zhang = ZHANG
     clerk = Actor("clerk-meizhou")
     with unit_of_work(database_url, clerk) as uow:
         registered = registry.apply(uow, zhang)
@@ -263,19 +240,11 @@ def test_status_as_of_shows_the_certificate_valid_then(database_url: str) -> Non
 
 
 def test_a_newborn_shows_no_number_before_it_was_given(database_url: str) -> None:
-    newborn = Registration(
-        chg_type=NEW,
-        psn_name="陈大文",
-        psn_type="1401",
-        gend="1",
-        brdy=date(2022, 3, 1),
-        insuplc_admdvs="440783",
-        hukou_admdvs="440783",
-        accepted_on=date(2022, 4, 1),
-        paid_on=date(2022, 4, 1),
-        under_parent_name=True,
-        proofs=frozenset({"入户后的户口簿"}),
-    )
+    day = date(2022, 4, 1)
+    newborn = replace(ZHANG, psn_name="陈大文", psn_type="1401", certno=None, year=None)
+    newborn = replace(newborn, brdy=date(2022, 3, 1), accepted_on=day, paid_on=day)
+    newborn = replace(newborn, insuplc_admdvs="440783", hukou_admdvs="440783")
+    newborn = replace(newborn, under_parent_name=True, proofs=frozenset({"入户后的户口簿"}))
     with unit_of_work(database_url, Actor("clerk")) as uow:
         outcome = registry.apply(uow, newborn)
     assert outcome.status == "accepted" and outcome.psn_no is not None

@@ -750,22 +750,8 @@ def switch_scheme(
     if decision.answer.get("suspend_relation") and isinstance(suspend_on, date):
         for row in current:
             if row["insutype"] != scheme.insutype and row["psn_insu_stas"] == NORMAL:
-                plan.version(
-                    change,
-                    row["rlts_id"],
-                    suspend_on,
-                    **_state(
-                        row["psn_type"],
-                        SUSPENDED,
-                        PAYMENT_SUSPENDED,
-                        row["psn_insu_date"],
-                        suspend_on,
-                        unit_id=row["unit_id"],
-                        benefit_start=row["benefit_start"],
-                        waiting_months=row["waiting_months"],
-                        benefit_end=suspend_on - timedelta(days=1),
-                    ),
-                )
+                end = suspend_on - timedelta(days=1)
+                plan.version(change, row["rlts_id"], suspend_on, **_suspended(row, suspend_on, end))
     change_id = _write_one(uow, plan)
     return Outcome("accepted", decision.explanation, psn_no, rlts_id, change_id, (decision,))
 
@@ -861,22 +847,8 @@ def _permit_stop(
         reason=decision.explanation,
         decisions=(decision,),
     )
-    plan.version(
-        change,
-        row["rlts_id"],
-        stops_on,
-        **_state(
-            row["psn_type"],
-            SUSPENDED,
-            PAYMENT_SUSPENDED,
-            row["psn_insu_date"],
-            stops_on,
-            unit_id=row["unit_id"],
-            benefit_start=row["benefit_start"],
-            waiting_months=row["waiting_months"],
-            benefit_end=decision.answer.get("benefit_end"),
-        ),
-    )
+    end = decision.answer.get("benefit_end")
+    plan.version(change, row["rlts_id"], stops_on, **_suspended(row, stops_on, end))
     change_id = _write_one(uow, plan)
     return Outcome("accepted", decision.explanation, psn_no, row["rlts_id"], change_id, (decision,))
 
@@ -1058,6 +1030,22 @@ def _state(
         psn_insu_date=insu_date,
         paus_insu_date=paused,
         **extra,
+    )
+
+
+def _suspended(relation: RowMapping, day: date, benefit_end: date | None) -> dict[str, Any]:
+    """The relation's state suspended from ``day`` (its payment too), with its unit and
+    benefit start kept and the benefits ending on ``benefit_end``."""
+    return _state(
+        relation["psn_type"],
+        SUSPENDED,
+        PAYMENT_SUSPENDED,
+        relation["psn_insu_date"],
+        day,
+        unit_id=relation["unit_id"],
+        benefit_start=relation["benefit_start"],
+        waiting_months=relation["waiting_months"],
+        benefit_end=benefit_end,
     )
 
 
