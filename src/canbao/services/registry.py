@@ -65,8 +65,8 @@ def new_id(prefix: str) -> str:
 #
 # Each request is read (what the registry holds on its person: a few set queries for a whole
 # batch), decided (pure: the engine's decisions and the rows an accepted request writes, a
-# ``_Plan``), then the batch's plans are written together, a statement a table. The single
-# use cases are a batch of one; the import sends its batches whole.
+# ``_Plan``), then the batch's plans are written together, each table's rows at once (COPY
+# on PostgreSQL). The single use cases are a batch of one; the import sends its batches whole.
 
 
 @dataclass(frozen=True)
