@@ -62,7 +62,8 @@ def person(url: str, psn_no: str, number: str, name: str, hukou: str, resd: str 
         url,
         [
             (t.person, {"psn_no": psn_no}),
-            (t.certificate, {"psn_cert_type": "01", "certno": number, "psn_no": psn_no}),
+            (t.certificate, {"psn_cert_type": "01", "certno": number, "psn_no": psn_no,
+                             "valid_from": date(1985, 6, 15)}),
             (
                 t.person_version,
                 {"psn_no": psn_no, "valid_from": date(1985, 6, 15), "psn_name": name,

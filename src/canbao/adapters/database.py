@@ -8,6 +8,7 @@ foreign keys, WAL and a busy timeout; PostgreSQL is used as it is.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,7 +16,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Engine,
+    Table,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.engine import make_url
 
 from canbao.adapters.tables import change_log
@@ -90,6 +101,7 @@ class Actor:
 
 #: The statement every change goes through, built once (its values are parameters).
 _RECORD = insert(change_log).returning(change_log.c.id)
+_RECORD_MANY = insert(change_log).returning(change_log.c.id, sort_by_parameter_order=True)
 
 
 class UnitOfWork:
@@ -99,7 +111,29 @@ class UnitOfWork:
         self.connection, self.actor = connection, actor
         self.today = dt.date.today()
 
-    def record(
+    def record(self, action: str, **details: Any) -> int:
+        """Write the change ``change(action, **details)`` describes: who, when, why and at which
+        office; returns the change id."""
+        return int(self.connection.execute(_RECORD, self.change(action, **details)).scalar_one())
+
+    def record_many(self, changes: list[dict[str, Any]]) -> list[int]:
+        """Write many changes (``change``'s rows) at once; their ids, in order. On
+        PostgreSQL the ids are drawn from the sequence first and the rows copied."""
+        if not changes:
+            return []
+        connection = self.connection
+        if connection.dialect.name != "postgresql":
+            return [int(i) for i in connection.execute(_RECORD_MANY, changes).scalars()]
+        drawn = select(func.nextval(func.pg_get_serial_sequence("change_log", "id"))).select_from(
+            func.generate_series(1, len(changes))
+        )
+        ids = sorted(int(i) for i in connection.execute(drawn).scalars())
+        insert_rows(
+            connection, change_log, [{"id": i, **c} for i, c in zip(ids, changes, strict=True)]
+        )
+        return ids
+
+    def change(
         self,
         action: str,
         *,
@@ -110,9 +144,9 @@ class UnitOfWork:
         row: int | None = None,
         request_key: str | None = None,
         office_admdvs: str | None = None,
-    ) -> int:
-        """Write who, when, why and at which office (``office_admdvs``); returns the change
-        id."""
+    ) -> dict[str, Any]:
+        """The change_log row ``record`` writes: the decisions' rule ids and citations, each
+        once, in order; the actor's file row unless ``row`` is given."""
         rules: list[str] = []
         citations: list[dict[str, str]] = []
         for decision in decisions:
@@ -122,25 +156,21 @@ class UnitOfWork:
                 for c in decision.citations
                 if {"doc": c.doc, "section": c.section} not in citations
             ]
-        change_id = self.connection.execute(
-            _RECORD,
-            dict(
-                recorded_at=dt.datetime.now(dt.UTC),
-                actor=self.actor.name,
-                action=action,
-                psn_chg_type=psn_chg_type,
-                psn_no=psn_no,
-                reason=reason,
-                rules=rules,
-                citations=citations,
-                decision=[to_json(d.as_json()) for d in decisions] or None,
-                source_file=self.actor.source_file,
-                source_row=row if row is not None else self.actor.source_row,
-                request_key=request_key,
-                office_admdvs=office_admdvs,
-            ),
-        ).scalar_one()
-        return int(change_id)
+        return dict(
+            recorded_at=dt.datetime.now(dt.UTC),
+            actor=self.actor.name,
+            action=action,
+            psn_chg_type=psn_chg_type,
+            psn_no=psn_no,
+            reason=reason,
+            rules=rules,
+            citations=citations,
+            decision=[to_json(d.as_json()) for d in decisions] or None,
+            source_file=self.actor.source_file,
+            source_row=row if row is not None else self.actor.source_row,
+            request_key=request_key,
+            office_admdvs=office_admdvs,
+        )
 
     def seen_keys(self, request_keys: list[str]) -> set[str]:
         """Which of these request keys a change already carries (one query for many)."""
@@ -157,6 +187,25 @@ class UnitOfWork:
             select(change_log.c.id).where(change_log.c.request_key == request_key)
         ).scalar()
         return None if found is None else int(found)
+
+
+def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Rows that all give the same columns, inserted at once: Core executemany, and COPY on
+    PostgreSQL (a fraction of the server's time for an INSERT of many rows)."""
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(quote(column) for column in columns)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            # a JSON column's value as SQLAlchemy's JSON type writes it (None: JSON null)
+            copy.write_row([json.dumps(row[c]) if c in as_json else row[c] for c in columns])
 
 
 @contextmanager

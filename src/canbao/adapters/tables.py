@@ -76,13 +76,16 @@ person = Table(
     _change(),
 )
 
-#: One person per normalised certificate (type + number): enforced here (ADR 0007).
+#: One person per normalised certificate (type + number): enforced here (ADR 0007). A
+#: person's certificate on a date is the one with the latest ``valid_from`` on or before it
+#: (a number given later, a changed number: a new row, the old one kept, ADR 0006).
 certificate = Table(
     "certificate",
     metadata,
     Column("psn_cert_type", Code, primary_key=True),
     Column("certno", String(32), primary_key=True),
     Column("psn_no", ForeignKey("person.psn_no"), nullable=False, index=True),
+    Column("valid_from", Date, nullable=False),
     _change(),
 )
 

@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy import Connection, String, Table, cast, insert, select
 
 from canbao.adapters import tables as t
-from canbao.adapters.database import Actor, UnitOfWork
+from canbao.adapters.database import Actor, UnitOfWork, insert_rows
 from canbao.certno import check_character
 from canbao.services import review
 from canbao.services.hardship import SUBJECT
@@ -347,7 +347,7 @@ def _person(
         rng.choice(MALE_NAMES if male else FEMALE_NAMES) for _ in range(rng.choice((1, 2, 2)))
     )
     household.add(t.person, psn_no=psn_no)
-    household.add(t.certificate, psn_cert_type="01", certno=certno, psn_no=psn_no)
+    household.add(t.certificate, psn_cert_type="01", certno=certno, psn_no=psn_no, valid_from=born)
     household.add(
         t.person_version,
         psn_no=psn_no,
@@ -584,19 +584,8 @@ def _insert(connection: Connection, batch: list[Household], loaded: Loaded) -> i
 
 
 def bulk(connection: Connection, table: Table, rows: list[dict[str, Any]], loaded: Loaded) -> None:
-    """Core executemany; on PostgreSQL, COPY (executemany there is one round trip a row)."""
-    if not rows:
-        return
-    if connection.dialect.name == "postgresql":
-        columns = list(rows[0])
-        quote = connection.dialect.identifier_preparer.quote
-        names = ", ".join(quote(column) for column in columns)
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
-    else:
-        connection.execute(insert(table), rows)
+    """The rows inserted at once (``database.insert_rows``: COPY on PostgreSQL), counted."""
+    insert_rows(connection, table, rows)
     loaded.count(table, len(rows))
 
 

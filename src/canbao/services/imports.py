@@ -1,10 +1,11 @@
 """Imports of the registration form (登记表) from .xlsx and .csv files (issue 6, item 5).
 
 The file is read by ``canbao.adapters.sheets`` and its rows checked by
-``canbao.adapters.registration_form``; each good row becomes a ``Registration`` applied by
-``canbao.services.registry.apply`` in its own savepoint, ``BATCH`` rows a transaction, so that
-an import killed at any moment leaves whole rows only (whole batches), and running it again
-completes it.
+``canbao.adapters.registration_form``; each good row becomes a ``Registration``, and the rows
+are applied ``BATCH`` at a time by ``canbao.services.registry.apply_all`` (the same decisions
+and rows as ``registry.apply`` one by one, read and written with a few statements a batch),
+one transaction a batch, so that an import killed at any moment leaves whole batches only, and
+running it again completes it.
 
 Idempotence: a row's request key is the hash of its content (every cell but 序号, the row's
 identity included); the change it made carries the key, and a row whose key is already in the
@@ -96,8 +97,8 @@ def import_registrations(
     progress: Callable[[int, int], None] | None = None,
     office: str | None = None,
 ) -> Report:
-    """Apply every good row of the form at ``path``: ``BATCH`` rows a transaction, each row in
-    its own savepoint; ``progress`` is told (rows done, rows in all) after each batch.
+    """Apply every good row of the form at ``path``: ``BATCH`` rows a transaction;
+    ``progress`` is told (rows done, rows in all) after each batch.
     ``office``: the office that took the rows without a 受理机构 (default: each enrollment
     region's own agency)."""
     policy = policy or load_policy()
@@ -132,31 +133,24 @@ def _apply(
     policy: Policy,
     report: Report,
 ) -> None:
-    """One transaction for the batch; a row's savepoint is released when the row is accepted
-    and rolled back otherwise, so that a refused row leaves nothing. The counts go to
+    """One transaction for the batch: the rows whose request key no change carries yet go
+    to ``registry.apply_all`` together (a refused row writes nothing). The counts go to
     ``report`` once the transaction committed."""
     done = Report()
     keys = [request_key(row) for row, _ in batch]
     with unit_of_work(url, Actor(actor, source_file=path.name)) as uow:
         seen = uow.seen_keys(keys)
-        for (row, registration), key in zip(batch, keys, strict=True):
-            if key in seen:
-                done.unchanged += 1
-                continue
-            uow.actor = Actor(actor, source_file=path.name, source_row=row.row)
-            savepoint = uow.connection.begin_nested()
-            try:
-                outcome = registry.apply(uow, registration, policy, request_key=key)
-            except BaseException:
-                savepoint.rollback()
-                raise
+        done.unchanged += sum(key in seen for key in keys)
+        requests = [
+            (row, registry.Request(registration, key, row.row))
+            for (row, registration), key in zip(batch, keys, strict=True)
+            if key not in seen
+        ]
+        outcomes = registry.apply_all(uow, [request for _, request in requests], policy)
+        for (row, _), outcome in zip(requests, outcomes, strict=True):
             if outcome.status == "accepted":
-                savepoint.commit()
-                seen.add(key)
                 done.accepted += 1
-                continue
-            savepoint.rollback()
-            if outcome.status == "unchanged":
+            elif outcome.status == "unchanged":
                 done.unchanged += 1
             else:
                 done.rejected.append(RowError(row.row, None, "refused", outcome.reason))

@@ -18,15 +18,16 @@ Readings (not policy):
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, Table, and_, func, insert, select
+from sqlalchemy import Connection, RowMapping, Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from canbao.adapters import tables as t
-from canbao.adapters.database import UnitOfWork
+from canbao.adapters.database import UnitOfWork, insert_rows
 from canbao.domain.codes import IDENTITIES, UNKNOWN_SEX, Scheme
 from canbao.domain.decision import Decision, Status
 from canbao.domain.periods import Period
@@ -62,6 +63,24 @@ def new_id(prefix: str) -> str:
     return prefix + uuid.uuid4().hex[:20]
 
 
+# --- register, change and stop (W1): one request or a batch ----------------------------------
+#
+# Each request is read (what the registry holds on its person: a few set queries for a whole
+# batch), decided (pure: the engine's decisions and the rows an accepted request writes, a
+# ``_Plan``), then the batch's plans are written together, each table's rows at once (COPY
+# on PostgreSQL). The single use cases are a batch of one; the import sends its batches whole.
+
+
+@dataclass(frozen=True)
+class Request:
+    """A registration to apply: the request key it carries (a file row's, so that the same
+    request finds its change again: ``UnitOfWork.seen_keys``) and the file row it came from."""
+
+    registration: Registration
+    request_key: str | None = None
+    row: int | None = None
+
+
 def apply(
     uow: UnitOfWork,
     registration: Registration,
@@ -70,12 +89,21 @@ def apply(
 ) -> Outcome:
     """The form's 登记类型 decides: 新参保, 停保 or 变更. ``request_key`` (a file row's) goes on
     the change it makes, so that the same request finds it again (``UnitOfWork.seen``)."""
+    return apply_all(uow, [Request(registration, request_key)], policy)[0]
+
+
+def apply_all(
+    uow: UnitOfWork, requests: list[Request], policy: Policy | None = None
+) -> list[Outcome]:
+    """``apply`` for each request, in order, with the same outcomes and rows as one at a time:
+    read and written a batch at once, a new batch where a person comes again."""
     policy = policy or load_policy()
-    if registration.chg_type == NEW:
-        return register(uow, registration, policy, request_key)
-    if registration.chg_type == STOP:
-        return stop(uow, registration, policy, request_key)
-    return change(uow, registration, policy, request_key)
+    outcomes: list[Outcome] = []
+    for batch in _distinct_persons(requests):
+        outcomes += _run(
+            uow, [(r, _USE_CASES.get(r.registration.chg_type, _change)) for r in batch], policy
+        )
+    return outcomes
 
 
 def register(
@@ -83,21 +111,276 @@ def register(
 ) -> Outcome:
     """新参保: the person (created once per certificate) and a resident enrollment relation;
     through a school unit for students (W4); with its benefit start when paid (W5)."""
-    year = registration.year or enrollment_year(
+    return _run(uow, [(Request(registration, request_key), _register)], policy)[0]
+
+
+def stop(
+    uow: UnitOfWork, registration: Registration, policy: Policy, request_key: str | None = None
+) -> Outcome:
+    """停保: the relation is suspended or terminated (by its reason, ``stop_effect``) from the
+    受理时间, unless the office may not take it (K5) or it is too late (K2)."""
+    return _run(uow, [(Request(registration, request_key), _stop)], policy)[0]
+
+
+def change(
+    uow: UnitOfWork, registration: Registration, policy: Policy, request_key: str | None = None
+) -> Outcome:
+    """变更: the person's data as the form gives it, from the 受理时间. A 参保属地 other than
+    the one of the person's (only) normal resident relation moves it there: the relation is
+    terminated and one in the new region begins that day (参保跨区域流动). The office may take
+    it (K5), in time (K2), and a continuing enrollee's 参保属地 or 姓名 before payment (K6)."""
+    return _run(uow, [(Request(registration, request_key), _change)], policy)[0]
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the registry holds on a registration's person, read before deciding: the person
+    (None: no person holds the certificate), every version of the person and of their
+    relations, the first payment day of each year, and the unit the registration names."""
+
+    psn_no: str | None
+    persons: tuple[RowMapping, ...] = ()
+    relations: tuple[RowMapping, ...] = ()
+    paid: Mapping[int, date] = field(default_factory=dict)
+    unit: RowMapping | None = None
+
+
+class _Plan:
+    """What an accepted request writes: its changes (the last is the request's own) and the
+    rows that point to them, and the outcome (its change id is known once written)."""
+
+    def __init__(self) -> None:
+        self.changes: list[dict[str, Any]] = []
+        self.rows: list[tuple[Table, dict[str, Any], int]] = []
+        self.outcome = Outcome("accepted", "")
+        #: The request's: its own change carries the key; every change, the file row.
+        self.request_key: str | None = None
+        self.row: int | None = None
+
+    def change(self, action: str, **details: Any) -> int:
+        self.changes.append({"action": action, **details})
+        return len(self.changes) - 1
+
+    def add(self, table: Table, change: int, **values: Any) -> None:
+        self.rows.append((table, values, change))
+
+    def person(self, registration: Registration) -> str:
+        """A new person for the registration: person, certificate and first version."""
+        psn_no = new_id("P")
+        change = self.change(
+            "person", psn_no=psn_no, psn_chg_type=NEW, office_admdvs=office_of(registration)
+        )
+        self.add(t.person, change, psn_no=psn_no)
+        if registration.certno is not None:
+            self.add(
+                t.certificate,
+                change,
+                psn_cert_type=registration.psn_cert_type,
+                certno=registration.certno,
+                psn_no=psn_no,
+                valid_from=registration.accepted_on,
+            )
+        self.add(
+            t.person_version,
+            change,
+            psn_no=psn_no,
+            valid_from=registration.accepted_on,
+            **_person_values(registration),
+            alive=True,
+            under_parent_name=registration.under_parent_name,
+            permit_expires_on=registration.permit_expires_on,
+        )
+        return psn_no
+
+    def relation(self, change: int, psn_no: str, insutype: str, region: str) -> str:
+        rlts_id = new_id("R")
+        self.add(
+            t.enrollment,
+            change,
+            rlts_id=rlts_id,
+            psn_no=psn_no,
+            insutype=insutype,
+            insuplc_admdvs=region,
+        )
+        return rlts_id
+
+    def version(self, change: int, rlts_id: str, valid_from: date, **state: Any) -> None:
+        """A version of the relation (``_state``'s columns)."""
+        self.add(t.enrollment_version, change, rlts_id=rlts_id, valid_from=valid_from, **state)
+
+    def done(self, outcome: Outcome) -> _Plan:
+        self.outcome = outcome
+        return self
+
+
+_UseCase = Callable[[Registration, _Known, Policy], "Outcome | _Plan"]
+
+
+def _distinct_persons(requests: list[Request]) -> Iterator[list[Request]]:
+    """The requests in order, cut where a certificate comes again: within a batch no
+    request reads what another writes."""
+    batch: list[Request] = []
+    seen: set[tuple[str, str]] = set()
+    for request in requests:
+        registration = request.registration
+        key = (registration.psn_cert_type, registration.certno or "")
+        if registration.certno is not None and key in seen:
+            yield batch
+            batch, seen = [], set()
+        seen.add(key)
+        batch.append(request)
+    if batch:
+        yield batch
+
+
+def _run(
+    uow: UnitOfWork, requests: list[tuple[Request, _UseCase]], policy: Policy
+) -> list[Outcome]:
+    """Read, decide, write. When another transaction took a certificate meanwhile (ADR 0007),
+    what was written is rolled back and the batch read and decided again."""
+    while True:
+        known = _read(uow.connection, [r.registration for r, _ in requests])
+        decided = [
+            use_case(request.registration, found, policy)
+            for (request, use_case), found in zip(requests, known, strict=True)
+        ]
+        plans = []
+        for (request, _), plan in zip(requests, decided, strict=True):
+            if isinstance(plan, _Plan):
+                plan.request_key, plan.row = request.request_key, request.row
+                plans.append(plan)
+        written = _write(uow, plans)
+        if written is not None:
+            break
+    ids = iter(written)
+    return [
+        replace(plan.outcome, change_id=next(ids)) if isinstance(plan, _Plan) else plan
+        for plan in decided
+    ]
+
+
+def _write(uow: UnitOfWork, plans: list[_Plan]) -> list[int] | None:
+    """Every plan's changes at once, then each table's rows (in the order of the plans, at
+    once for the rows that give the same columns); the id of each plan's own change. None,
+    and nothing written, when a certificate is held by another person already."""
+    connection = uow.connection
+    claims = any(table is t.certificate for plan in plans for table, _, _ in plan.rows)
+    savepoint = connection.begin_nested() if claims else None
+    changes = []
+    for plan in plans:
+        *others, own = plan.changes
+        changes += [uow.change(row=plan.row, **details) for details in others]
+        changes.append(uow.change(row=plan.row, request_key=plan.request_key, **own))
+    ids = uow.record_many(changes)
+    rows: dict[Table, list[dict[str, Any]]] = {}
+    first = 0
+    for plan in plans:
+        for table, values, change in plan.rows:
+            rows.setdefault(table, []).append({**values, "change_id": ids[first + change]})
+        first += len(plan.changes)
+    for table in t.metadata.sorted_tables:
+        # one statement for the rows of the table that give the same columns
+        alike: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for values in rows.get(table, ()):
+            alike.setdefault(tuple(values), []).append(values)
+        for group in alike.values():
+            if table is not t.certificate:
+                insert_rows(connection, table, group)
+                continue
+            claimed = connection.execute(
+                _insert_ignore(connection, table).returning(table.c.certno), group
+            ).all()
+            if len(claimed) < len(group):  # taken meanwhile: nothing of this remains
+                assert savepoint is not None
+                savepoint.rollback()
+                return None
+    if savepoint is not None:
+        savepoint.commit()
+    mine: list[int] = []
+    first = 0
+    for plan in plans:
+        first += len(plan.changes)
+        mine.append(ids[first - 1])
+    return mine
+
+
+def _write_one(uow: UnitOfWork, plan: _Plan) -> int:
+    """A plan that claims no certificate, written: its own change id."""
+    written = _write(uow, [plan])
+    assert written is not None, "only a certificate can be taken meanwhile"
+    return written[0]
+
+
+def _read(connection: Connection, registrations: list[Registration]) -> list[_Known]:
+    """What the registry holds on each registration's person, in a few queries for all (none
+    for what no registration needs: a batch of new persons only looks up its certificates)."""
+    c = t.certificate
+    types = {r.psn_cert_type for r in registrations if r.certno is not None}
+    numbers = {r.certno for r in registrations if r.certno is not None}
+    holders = {}
+    if numbers:  # both columns, so that the certificate's primary key finds them
+        query = select(c.c.psn_cert_type, c.c.certno, c.c.psn_no)
+        query = query.where(c.c.psn_cert_type.in_(types), c.c.certno.in_(numbers))
+        holders = {
+            (kind, certno): str(psn_no) for kind, certno, psn_no in connection.execute(query)
+        }
+    found = [holders.get((r.psn_cert_type, r.certno or "")) for r in registrations]
+    psn_nos = sorted({psn_no for psn_no in found if psn_no is not None})
+    persons, relations, paid = {}, {}, {}
+    if psn_nos:
+        _lock(connection, psn_nos)
+        persons = _person_versions(connection, psn_nos)
+        relations = _relation_versions(connection, psn_nos)
+        paid = _first_payments(connection, t.assessment.c.psn_no, psn_nos)
+    unit_ids = {r.unit_id for r in registrations if r.unit_id is not None}
+    units = {}
+    if unit_ids:
+        query = select(t.unit).where(t.unit.c.unit_id.in_(unit_ids))
+        units = {row["unit_id"]: row for row in connection.execute(query).mappings()}
+    return [
+        _Known(
+            psn_no,
+            tuple(persons.get(psn_no, ())) if psn_no else (),
+            tuple(relations.get(psn_no, ())) if psn_no else (),
+            paid.get(psn_no, {}) if psn_no else {},
+            units.get(r.unit_id) if r.unit_id else None,
+        )
+        for r, psn_no in zip(registrations, found, strict=True)
+    ]
+
+
+def _lock(connection: Connection, psn_nos: list[str]) -> None:
+    """On PostgreSQL, the persons' rows locked, in order, until the transaction ends: one
+    writer a person at a time (ADR 0007)."""
+    if psn_nos and connection.dialect.name == "postgresql":
+        connection.execute(
+            select(t.person.c.psn_no)
+            .where(t.person.c.psn_no.in_(psn_nos))
+            .order_by(t.person.c.psn_no)
+            .with_for_update()
+        )
+
+
+def _year(policy: Policy, registration: Registration) -> int:
+    return registration.year or enrollment_year(
         policy, registration.insuplc_admdvs, registration.accepted_on
     )
-    psn_no = find_person(uow.connection, registration.psn_cert_type, registration.certno)
+
+
+def _register(registration: Registration, known: _Known, policy: Policy) -> Outcome | _Plan:
+    """新参保 decided (see ``register``)."""
+    year = _year(policy, registration)
+    psn_no = known.psn_no
     handled = _handled(policy, registration, year, "new")
     if _open(handled):
         return Outcome("refused", _refusal(handled), psn_no, decisions=handled)
     school = None
     if registration.unit_id is not None:
-        school = _unit(uow.connection, registration.unit_id)
+        school = known.unit
         if school is None or school["kind"] != SCHOOL:
             return Outcome("refused", f"参保单位{registration.unit_id}不是已登记的学校。", psn_no)
-    decision = _eligibility(
-        uow.connection, registration, year, psn_no, policy, school["admdvs"] if school else None
-    )
+    then = _relations_on(known.relations, registration.accepted_on)
+    decision = _eligibility(registration, year, then, policy, school["admdvs"] if school else None)
     if decision.status is Status.DECIDED and decision.answer.get("eligible") is False:
         return Outcome("refused", decision.explanation, psn_no, decisions=(decision,))
     missing = [
@@ -110,60 +393,54 @@ def register(
     decisions = (*handled, decision)
     start = None
     if registration.paid_on is not None:
-        start = _benefit(uow.connection, registration, year, psn_no, policy)
+        start = _benefit(registration, year, then, policy)
         decisions += (start,)
         if start.status is Status.DECIDED and start.answer.get("enrollment_allowed") is False:
             return Outcome("refused", start.explanation, psn_no, decisions=decisions)
-    if psn_no is not None:
-        existing = _open_enrollment(uow.connection, psn_no, registration.insuplc_admdvs)
-        if existing is not None:
-            return Outcome("unchanged", "已在该地参保。", psn_no, existing["rlts_id"])
-    psn_no = ensure_person(uow, registration)
-    existing = _open_enrollment(uow.connection, psn_no, registration.insuplc_admdvs, lock=True)
-    if existing is not None:  # registered meanwhile by another process (ADR 0007)
+    region = registration.insuplc_admdvs
+    existing = next(
+        (r for r in _open_relations(known.relations) if r["insuplc_admdvs"] == region), None
+    )
+    if existing is not None:
         return Outcome("unchanged", "已在该地参保。", psn_no, existing["rlts_id"])
-    change_id = uow.record(
+    plan = _Plan()
+    psn_no = psn_no or plan.person(registration)
+    change = plan.change(
         "register",
         psn_no=psn_no,
         psn_chg_type=NEW,
         reason=f"{year}年度参保登记",
         decisions=decisions,
-        request_key=request_key,
         office_admdvs=office_of(registration),
     )
-    rlts_id = _relation(uow, psn_no, RESIDENT, registration.insuplc_admdvs, change_id)
-    _version(
-        uow,
+    rlts_id = plan.relation(change, psn_no, RESIDENT, region)
+    plan.version(
+        change,
         rlts_id,
-        change_id,
         registration.accepted_on,
-        registration.psn_type,
-        NORMAL,
-        PAYING,
-        registration.accepted_on,
-        None,
-        unit_id=registration.unit_id,
-        **_benefit_dates(start),
+        **_state(
+            registration.psn_type,
+            NORMAL,
+            PAYING,
+            registration.accepted_on,
+            None,
+            unit_id=registration.unit_id,
+            **_benefit_dates(start),
+        ),
     )
     text = " ".join(d.explanation for d in decisions)
-    return Outcome("accepted", text, psn_no, rlts_id, change_id, decisions)
+    return plan.done(Outcome("accepted", text, psn_no, rlts_id, None, decisions))
 
 
-def stop(
-    uow: UnitOfWork, registration: Registration, policy: Policy, request_key: str | None = None
-) -> Outcome:
-    """停保: the relation is suspended or terminated (by its reason, ``stop_effect``) from the
-    受理时间, unless the office may not take it (K5) or it is too late (K2)."""
-    psn_no = find_person(uow.connection, registration.psn_cert_type, registration.certno)
-    current = (
-        _open_enrollment(uow.connection, psn_no, registration.insuplc_admdvs, lock=True)
-        if psn_no
-        else None
+def _stop(registration: Registration, known: _Known, policy: Policy) -> Outcome | _Plan:
+    """停保 decided (see ``stop``)."""
+    psn_no, region = known.psn_no, registration.insuplc_admdvs
+    current = next(
+        (r for r in _open_relations(known.relations) if r["insuplc_admdvs"] == region), None
     )
     if psn_no is None or current is None:
         return Outcome("refused", "该人员在该地没有正常参保的关系，无需停保。", psn_no)
-    region = registration.insuplc_admdvs
-    year = registration.year or enrollment_year(policy, region, registration.accepted_on)
+    year = _year(policy, registration)
     handled = _handled(policy, registration, year, "stop")
     if _open(handled):
         return Outcome("refused", _refusal(handled), psn_no, current["rlts_id"], None, handled)
@@ -175,44 +452,39 @@ def stop(
         return Outcome("refused", _refusal((effect,)), psn_no, current["rlts_id"], None, (effect,))
     status, payment = STOP_STATUS[effect.answer["effect"]]
     decisions = (*handled, effect)
-    change_id = uow.record(
+    plan = _Plan()
+    change = plan.change(
         "stop",
         psn_no=psn_no,
         psn_chg_type=STOP,
         reason=registration.stop_reason or "other",
         decisions=decisions,
-        request_key=request_key,
         office_admdvs=office_of(registration),
     )
-    _version(
-        uow,
+    plan.version(
+        change,
         current["rlts_id"],
-        change_id,
         registration.accepted_on,
-        current["psn_type"],
-        status,
-        payment,
-        current["psn_insu_date"],
-        registration.accepted_on,
-        unit_id=current["unit_id"],
+        **_state(
+            current["psn_type"],
+            status,
+            payment,
+            current["psn_insu_date"],
+            registration.accepted_on,
+            unit_id=current["unit_id"],
+        ),
     )
-    return Outcome("accepted", "已停保。", psn_no, current["rlts_id"], change_id, decisions)
+    return plan.done(Outcome("accepted", "已停保。", psn_no, current["rlts_id"], None, decisions))
 
 
-def change(
-    uow: UnitOfWork, registration: Registration, policy: Policy, request_key: str | None = None
-) -> Outcome:
-    """变更: the person's data as the form gives it, from the 受理时间. A 参保属地 other than
-    the one of the person's (only) normal resident relation moves it there: the relation is
-    terminated and one in the new region begins that day (参保跨区域流动). The office may take
-    it (K5), in time (K2), and a continuing enrollee's 参保属地 or 姓名 before payment (K6)."""
-    connection = uow.connection
-    psn_no = find_person(connection, registration.psn_cert_type, registration.certno)
+def _change(registration: Registration, known: _Known, policy: Policy) -> Outcome | _Plan:
+    """变更 decided (see ``change``)."""
+    psn_no = known.psn_no
     if psn_no is None:
         return Outcome("refused", "未找到该人员，请先办理新参保。", None)
     region = registration.insuplc_admdvs
-    year = registration.year or enrollment_year(policy, region, registration.accepted_on)
-    relations = _open_relations(connection, psn_no, lock=True)
+    year = _year(policy, registration)
+    relations = _open_relations(known.relations)
     here = [r for r in relations if r["insuplc_admdvs"] == region]
     if not here and len(relations) > 1:
         places = "、".join(r["insuplc_admdvs"] for r in relations)
@@ -224,7 +496,7 @@ def change(
     late = change_too_late(policy, region, year, registration.accepted_on)
     if late is not None:
         return Outcome("refused", late.explanation, psn_no, decisions=(late,))
-    before = person_as_of(connection, psn_no, registration.accepted_on)
+    before = _person_on(known.persons, registration.accepted_on)
     after = {
         k: v
         for k, v in _person_values(registration).items()
@@ -244,17 +516,17 @@ def change(
         registration.accepted_on,
         frozenset(fields),
         relation["psn_insu_date"] if relation is not None else None,
-        _paid_on(connection, year, t.assessment.c.psn_no == psn_no),
+        known.paid.get(year),
     )
     decisions = (*handled, *((k6,) if k6 is not None else ()))
     if _open(decisions):
         return Outcome("refused", _refusal(decisions), psn_no, decisions=decisions)
-    change_id = uow.record(
+    plan = _Plan()
+    change = plan.change(
         "change",
         psn_no=psn_no,
         psn_chg_type=registration.chg_type,
         decisions=decisions,
-        request_key=request_key,
         office_admdvs=office_of(registration),
     )
     if person_changed:
@@ -262,35 +534,32 @@ def change(
         # residence permit, …) with the form's fields over them: a change loses nothing.
         kept = {k: before[k] for k in _PERSON_DATA} if before is not None else {}
         merged = {"alive": True, "under_parent_name": False, "gend": UNKNOWN_SEX} | kept | after
-        connection.execute(
-            insert(t.person_version),
-            dict(psn_no=psn_no, valid_from=registration.accepted_on, change_id=change_id, **merged),
+        plan.add(
+            t.person_version, change, psn_no=psn_no, valid_from=registration.accepted_on, **merged
         )
     rlts_id = None
     if moving is not None:
-        rlts_id = _move(uow, psn_no, moving, region, registration.accepted_on, change_id)
-    return Outcome("accepted", "已变更。", psn_no, rlts_id, change_id, decisions)
+        day = registration.accepted_on
+        plan.version(
+            change,
+            moving["rlts_id"],
+            day,
+            **_state(
+                moving["psn_type"],
+                TERMINATED,
+                PAYMENT_ENDED,
+                moving["psn_insu_date"],
+                day,
+                unit_id=moving["unit_id"],
+            ),
+        )
+        rlts_id = plan.relation(change, psn_no, RESIDENT, region)
+        plan.version(change, rlts_id, day, **_state(moving["psn_type"], NORMAL, PAYING, day, None))
+    return plan.done(Outcome("accepted", "已变更。", psn_no, rlts_id, None, decisions))
 
 
-def _move(
-    uow: UnitOfWork, psn_no: str, relation: RowMapping, region: str, day: date, change_id: int
-) -> str:
-    """The relation terminated on ``day`` and one in ``region`` from ``day`` (参保跨区域流动)."""
-    _version(
-        uow,
-        relation["rlts_id"],
-        change_id,
-        day,
-        relation["psn_type"],
-        TERMINATED,
-        PAYMENT_ENDED,
-        relation["psn_insu_date"],
-        day,
-        unit_id=relation["unit_id"],
-    )
-    rlts_id = _relation(uow, psn_no, RESIDENT, region, change_id)
-    _version(uow, rlts_id, change_id, day, relation["psn_type"], NORMAL, PAYING, day, None)
-    return rlts_id
+#: The use case of a 登记类型 (any other: 变更).
+_USE_CASES: dict[str, _UseCase] = {NEW: _register, STOP: _stop}
 
 
 def office_of(registration: Registration) -> str:
@@ -318,16 +587,23 @@ def _refusal(decisions: tuple[Decision, ...]) -> str:
     return next(d.explanation for d in decisions if d.status is not Status.DECIDED)
 
 
-def _paid_on(connection: Connection, year: int, whose: Any) -> date | None:
-    """The first day a contribution for ``year`` was paid, of the assessments ``whose``
-    selects (a person's, a relation's)."""
+def _first_payments(
+    connection: Connection, whose: Any, keys: list[str]
+) -> dict[str, dict[int, date]]:
+    """The first day a contribution of each year was paid, for the assessments whose column
+    ``whose`` (the person's, the relation's) is one of ``keys``: key → year → day."""
     a, p = t.assessment, t.payment
-    found = connection.execute(
-        select(func.min(p.c.paid_on))
+    found: dict[str, dict[int, date]] = {}
+    rows = connection.execute(
+        select(whose, a.c.year, func.min(p.c.paid_on))
         .select_from(p.join(a))
-        .where(whose, a.c.year == year, p.c.result == PAID)
-    ).scalar()
-    return found if isinstance(found, date) else None
+        .where(whose.in_(keys), p.c.result == PAID)
+        .group_by(whose, a.c.year)
+    )
+    for key, year, day in rows:
+        if isinstance(day, date):
+            found.setdefault(str(key), {})[int(year)] = day
+    return found
 
 
 # --- newborns (W5: B3–B5) --------------------------------------------------------------------
@@ -361,7 +637,10 @@ def attach_certificate(
     numbered = connection.execute(
         select(t.certificate.c.certno).where(t.certificate.c.psn_no == psn_no)
     ).first()
-    relations = _open_relations(connection, psn_no, lock=True) if numbered else []
+    relations = []
+    if numbered:
+        _lock(connection, [psn_no])
+        relations = _open_relations(_relation_versions(connection, [psn_no]).get(psn_no, ()))
     decisions: tuple[Decision, ...] = ()
     if relations:
         policy = policy or load_policy()
@@ -379,7 +658,7 @@ def attach_certificate(
             day,
             frozenset(fields),
             since,
-            _paid_on(connection, year, t.assessment.c.psn_no == psn_no),
+            _first_payments(connection, t.assessment.c.psn_no, [psn_no]).get(psn_no, {}).get(year),
         )
         decisions = tuple(d for d in (handled, k6) if d is not None)
         if _open(decisions):
@@ -394,7 +673,13 @@ def attach_certificate(
     )
     connection.execute(
         insert(t.certificate),
-        dict(psn_cert_type=cert_type, certno=certno, psn_no=psn_no, change_id=change_id),
+        dict(
+            psn_cert_type=cert_type,
+            certno=certno,
+            psn_no=psn_no,
+            valid_from=day,
+            change_id=change_id,
+        ),
     )
     kept = {k: v for k, v in current.items() if k not in ("id", "valid_from", "change_id")}
     kept.update(valid_from=day, change_id=change_id, under_parent_name=False)
@@ -443,59 +728,47 @@ def switch_scheme(
         birth_date=person["brdy"] if person else None,
         identities=identities & frozenset(IDENTITIES),
         categories=categories,
-        history=_history(uow.connection, psn_no, joined_on),
+        history=_coverage(current, joined_on),
         hukou_region=person["hukou_admdvs"] if person else None,
         employee_from=joined_on,
     )
     decision = decide_facts(benefit.KIND, facts, policy)
-    change_id = uow.record(
+    plan = _Plan()
+    change = plan.change(
         "switch",
         psn_no=psn_no,
         psn_chg_type=NEW,
         reason=decision.explanation,
         decisions=(decision,),
     )
-    rlts_id = _relation(uow, psn_no, scheme.insutype, region, change_id)
-    _version(
-        uow,
+    rlts_id = plan.relation(change, psn_no, scheme.insutype, region)
+    plan.version(
+        change,
         rlts_id,
-        change_id,
         joined_on,
-        psn_type,
-        NORMAL,
-        PAYING,
-        joined_on,
-        None,
-        **_benefit_dates(decision),
+        **_state(psn_type, NORMAL, PAYING, joined_on, None, **_benefit_dates(decision)),
     )
     suspend_on = decision.answer.get("suspend_relation_on")
     if decision.answer.get("suspend_relation") and isinstance(suspend_on, date):
         for row in current:
             if row["insutype"] != scheme.insutype and row["psn_insu_stas"] == NORMAL:
-                _version(
-                    uow,
-                    row["rlts_id"],
-                    change_id,
-                    suspend_on,
-                    row["psn_type"],
-                    SUSPENDED,
-                    PAYMENT_SUSPENDED,
-                    row["psn_insu_date"],
-                    suspend_on,
-                    unit_id=row["unit_id"],
-                    benefit_start=row["benefit_start"],
-                    waiting_months=row["waiting_months"],
-                    benefit_end=suspend_on - timedelta(days=1),
-                )
+                end = suspend_on - timedelta(days=1)
+                plan.version(change, row["rlts_id"], suspend_on, **_suspended(row, suspend_on, end))
+    change_id = _write_one(uow, plan)
     return Outcome("accepted", decision.explanation, psn_no, rlts_id, change_id, (decision,))
 
 
 def _history(connection: Connection, psn_no: str, until: date) -> tuple[benefit.Coverage, ...]:
-    """The person's earlier coverage: each relation from its insured date up to ``until``
-    while it is normal and paid then; else to the day before its pause (or before the version
-    that stopped the payment: 中断缴费)."""
+    """The person's earlier coverage up to ``until`` (``_coverage``)."""
+    return _coverage(enrollments_as_of(connection, psn_no, until), until)
+
+
+def _coverage(relations: list[RowMapping], until: date) -> tuple[benefit.Coverage, ...]:
+    """Coverage from the person's relations as of ``until``: each relation from its insured
+    date up to ``until`` while it is normal and paid then; else to the day before its pause
+    (or before the version that stopped the payment: 中断缴费)."""
     coverages = []
-    for row in enrollments_as_of(connection, psn_no, until):
+    for row in relations:
         end = until
         if row["psn_insu_stas"] != NORMAL or row["psn_clct_stas"] != PAYING:
             end = (row["paus_insu_date"] or row["valid_from"]) - timedelta(days=1)
@@ -553,7 +826,8 @@ def _permit_stop(
     uow: UnitOfWork, psn_no: str, row: RowMapping, expires: date, policy: Policy
 ) -> Outcome:
     person = person_as_of(uow.connection, psn_no, expires)
-    paid_on = _paid_on(uow.connection, expires.year, t.assessment.c.rlts_id == row["rlts_id"])
+    paid = _first_payments(uow.connection, t.assessment.c.rlts_id, [row["rlts_id"]])
+    paid_on = paid.get(row["rlts_id"], {}).get(expires.year)
     facts = benefit.BenefitFacts(
         region=row["insuplc_admdvs"],
         year=expires.year,
@@ -570,28 +844,17 @@ def _permit_stop(
     stops_on = decision.answer.get("auto_stop_on")
     if not isinstance(stops_on, date):
         return Outcome("unchanged", decision.explanation, psn_no, row["rlts_id"], None, (decision,))
-    change_id = uow.record(
+    plan = _Plan()
+    change = plan.change(
         "permit_expired",
         psn_no=psn_no,
         psn_chg_type=STOP,
         reason=decision.explanation,
         decisions=(decision,),
     )
-    _version(
-        uow,
-        row["rlts_id"],
-        change_id,
-        stops_on,
-        row["psn_type"],
-        SUSPENDED,
-        PAYMENT_SUSPENDED,
-        row["psn_insu_date"],
-        stops_on,
-        unit_id=row["unit_id"],
-        benefit_start=row["benefit_start"],
-        waiting_months=row["waiting_months"],
-        benefit_end=decision.answer.get("benefit_end"),
-    )
+    end = decision.answer.get("benefit_end")
+    plan.version(change, row["rlts_id"], stops_on, **_suspended(row, stops_on, end))
+    change_id = _write_one(uow, plan)
     return Outcome("accepted", decision.explanation, psn_no, row["rlts_id"], change_id, (decision,))
 
 
@@ -653,55 +916,14 @@ def find_person(connection: Connection, cert_type: str, certno: str | None) -> s
 def ensure_person(uow: UnitOfWork, registration: Registration) -> str:
     """The person of the certificate, created once even when many register it at once: the
     certificate's key decides, and a loser's rows are rolled back to a savepoint (ADR 0007)."""
-    connection = uow.connection
-    existing = find_person(connection, registration.psn_cert_type, registration.certno)
-    if existing is not None:
-        return existing
-    psn_no = new_id("P")
-    try:
-        with connection.begin_nested():
-            change_id = uow.record(
-                "person", psn_no=psn_no, psn_chg_type=NEW, office_admdvs=office_of(registration)
-            )
-            connection.execute(insert(t.person), {"psn_no": psn_no, "change_id": change_id})
-            if registration.certno is not None and not _claim(uow, registration, psn_no, change_id):
-                raise _Taken
-            connection.execute(
-                insert(t.person_version),
-                dict(
-                    psn_no=psn_no,
-                    valid_from=registration.accepted_on,
-                    change_id=change_id,
-                    **_person_values(registration),
-                    alive=True,
-                    under_parent_name=registration.under_parent_name,
-                    permit_expires_on=registration.permit_expires_on,
-                ),
-            )
-    except _Taken:  # the savepoint is rolled back: nothing of this attempt remains
-        winner = find_person(connection, registration.psn_cert_type, registration.certno)
-        return winner if winner is not None else ensure_person(uow, registration)
-    return psn_no
-
-
-class _Taken(Exception):
-    """Another transaction holds the certificate (ADR 0007)."""
-
-
-def _claim(uow: UnitOfWork, registration: Registration, psn_no: str, change_id: int) -> bool:
-    """The certificate for ``psn_no``, unless another person holds it (then no row is
-    written: on PostgreSQL the insert waits for the other transaction to end)."""
-    claimed = uow.connection.execute(
-        _insert_ignore(uow.connection, t.certificate)
-        .values(
-            psn_cert_type=registration.psn_cert_type,
-            certno=registration.certno,
-            psn_no=psn_no,
-            change_id=change_id,
-        )
-        .returning(t.certificate.c.psn_no)
-    ).first()
-    return claimed is not None
+    while True:
+        existing = find_person(uow.connection, registration.psn_cert_type, registration.certno)
+        if existing is not None:
+            return existing
+        plan = _Plan()
+        psn_no = plan.person(registration)
+        if _write(uow, [plan]) is not None:
+            return psn_no
 
 
 def _insert_ignore(connection: Connection, table: Table) -> Any:
@@ -732,80 +954,104 @@ def _person_values(registration: Registration) -> dict[str, Any]:
 
 
 def person_as_of(connection: Connection, psn_no: str, day: date) -> RowMapping | None:
+    return _person_on(_person_versions(connection, [psn_no]).get(psn_no, ()), day)
+
+
+def _person_versions(connection: Connection, psn_nos: list[str]) -> dict[str, list[RowMapping]]:
+    """Every version of these persons, by person."""
     v = t.person_version
-    return (
-        connection.execute(
-            select(v)
-            .where(v.c.psn_no == psn_no, v.c.valid_from <= day)
-            .order_by(v.c.valid_from.desc(), v.c.id.desc())
-            .limit(1)
-        )
-        .mappings()
-        .first()
-    )
+    found: dict[str, list[RowMapping]] = {}
+    for row in connection.execute(select(v).where(v.c.psn_no.in_(psn_nos))).mappings():
+        found.setdefault(row["psn_no"], []).append(row)
+    return found
+
+
+def _person_on(versions: Iterable[RowMapping], day: date) -> RowMapping | None:
+    return next(iter(_on(versions, "psn_no", day)), None)
+
+
+def _on(versions: Iterable[RowMapping], subject: str, day: date) -> list[RowMapping]:
+    """Each subject's version valid on ``day``: the latest ``valid_from`` ≤ ``day``, of two
+    on the same day the later row (ADR 0006)."""
+    latest: dict[Any, RowMapping] = {}
+    for version in versions:
+        if version["valid_from"] > day:
+            continue
+        held = latest.get(version[subject])
+        if held is None or (version["valid_from"], version["id"]) > (
+            held["valid_from"],
+            held["id"],
+        ):
+            latest[version[subject]] = version
+    return list(latest.values())
 
 
 # --- enrollments -----------------------------------------------------------------------------
 
 
-_EARLIER = t.enrollment_version.alias("earlier")
-
-
 def enrollments_as_of(connection: Connection, psn_no: str, day: date) -> list[RowMapping]:
     """Each relation of the person with its version valid on ``day`` (none before it began)."""
-    e, v, earlier = t.enrollment, t.enrollment_version, _EARLIER
-    latest = (
-        select(earlier.c.id)
-        .where(earlier.c.rlts_id == e.c.rlts_id, earlier.c.valid_from <= day)
-        .order_by(earlier.c.valid_from.desc(), earlier.c.id.desc())
-        .limit(1)
-        .correlate(e)
-        .scalar_subquery()
-    )
+    return _relations_on(_relation_versions(connection, [psn_no]).get(psn_no, ()), day)
+
+
+def _relation_versions(connection: Connection, psn_nos: list[str]) -> dict[str, list[RowMapping]]:
+    """Every version of these persons' relations with the relation's scheme and region, by
+    person."""
+    e, v = t.enrollment, t.enrollment_version
     rows = connection.execute(
-        select(e.c.insutype, e.c.insuplc_admdvs, v)
-        .select_from(e.join(v, and_(v.c.rlts_id == e.c.rlts_id, v.c.id == latest)))
-        .where(e.c.psn_no == psn_no)
-        .order_by(v.c.psn_insu_date, e.c.rlts_id)
-    )
-    return list(rows.mappings())
+        select(e.c.psn_no, e.c.insutype, e.c.insuplc_admdvs, v)
+        .select_from(e.join(v))
+        .where(e.c.psn_no.in_(psn_nos))
+    ).mappings()
+    found: dict[str, list[RowMapping]] = {}
+    for row in rows:
+        found.setdefault(row["psn_no"], []).append(row)
+    return found
 
 
-def _open_enrollment(
-    connection: Connection, psn_no: str, region: str, lock: bool = False
-) -> RowMapping | None:
-    """The person's normal resident relation in ``region`` as of today, if any."""
-    relations = _open_relations(connection, psn_no, lock)
-    return next((row for row in relations if row["insuplc_admdvs"] == region), None)
-
-
-def _open_relations(connection: Connection, psn_no: str, lock: bool = False) -> list[RowMapping]:
-    """The person's normal resident relations as of today; ``lock``: the person's row is
-    locked first on PostgreSQL (ADR 0007)."""
-    if lock and connection.dialect.name == "postgresql":
-        connection.execute(
-            select(t.person.c.psn_no).where(t.person.c.psn_no == psn_no).with_for_update()
-        )
+def _open_relations(versions: Iterable[RowMapping]) -> list[RowMapping]:
+    """The normal resident relations as of today, of these relation versions."""
     return [
         row
-        for row in enrollments_as_of(connection, psn_no, date.max)
+        for row in _relations_on(versions, date.max)
         if row["insutype"] == RESIDENT and row["psn_insu_stas"] == NORMAL
     ]
 
 
-def _relation(uow: UnitOfWork, psn_no: str, insutype: str, region: str, change_id: int) -> str:
-    rlts_id = new_id("R")
-    uow.connection.execute(
-        insert(t.enrollment),
-        dict(
-            rlts_id=rlts_id,
-            psn_no=psn_no,
-            insutype=insutype,
-            insuplc_admdvs=region,
-            change_id=change_id,
-        ),
+def _relations_on(versions: Iterable[RowMapping], day: date) -> list[RowMapping]:
+    """Each relation's version valid on ``day``, by insured date and relation."""
+    return sorted(_on(versions, "rlts_id", day), key=lambda r: (r["psn_insu_date"], r["rlts_id"]))
+
+
+def _state(
+    psn_type: str, status: str, payment: str, insu_date: date, paused: date | None, **extra: Any
+) -> dict[str, Any]:
+    """A relation version's state; ``extra``: unit_id, benefit_start, benefit_end,
+    waiting_months."""
+    return dict(
+        psn_type=psn_type,
+        psn_insu_stas=status,
+        psn_clct_stas=payment,
+        psn_insu_date=insu_date,
+        paus_insu_date=paused,
+        **extra,
     )
-    return rlts_id
+
+
+def _suspended(relation: RowMapping, day: date, benefit_end: date | None) -> dict[str, Any]:
+    """The relation's state suspended from ``day`` (its payment too), with its unit and
+    benefit start kept and the benefits ending on ``benefit_end``."""
+    return _state(
+        relation["psn_type"],
+        SUSPENDED,
+        PAYMENT_SUSPENDED,
+        relation["psn_insu_date"],
+        day,
+        unit_id=relation["unit_id"],
+        benefit_start=relation["benefit_start"],
+        waiting_months=relation["waiting_months"],
+        benefit_end=benefit_end,
+    )
 
 
 def _version(
@@ -820,20 +1066,14 @@ def _version(
     paused: date | None,
     **extra: Any,
 ) -> None:
-    """A version of the relation; ``extra``: unit_id, benefit_start, benefit_end,
-    waiting_months."""
+    """A version of the relation under an existing change (``_state``)."""
     uow.connection.execute(
         insert(t.enrollment_version),
         dict(
             rlts_id=rlts_id,
             valid_from=valid_from,
             change_id=change_id,
-            psn_type=psn_type,
-            psn_insu_stas=status,
-            psn_clct_stas=payment,
-            psn_insu_date=insu_date,
-            paus_insu_date=paused,
-            **extra,
+            **_state(psn_type, status, payment, insu_date, paused, **extra),
         ),
     )
 
@@ -849,13 +1089,10 @@ def _benefit_dates(decision: Decision | None) -> dict[str, Any]:
 
 
 def _benefit(
-    connection: Connection,
-    registration: Registration,
-    year: int,
-    psn_no: str | None,
-    policy: Policy,
+    registration: Registration, year: int, relations: list[RowMapping], policy: Policy
 ) -> Decision:
-    """When the benefits of a paid registration start (B1–B5, B12, B13)."""
+    """When the benefits of a paid registration start (B1–B5, B12, B13); ``relations``: the
+    person's as of the 受理时间."""
     facts = benefit.BenefitFacts(
         region=registration.insuplc_admdvs,
         year=year,
@@ -865,7 +1102,7 @@ def _benefit(
         birth_date=registration.brdy,
         identities=registration.identities & frozenset(IDENTITIES),
         categories=registration.engine_categories,
-        history=_history(connection, psn_no, registration.accepted_on) if psn_no else (),
+        history=_coverage(relations, registration.accepted_on),
         hukou_region=registration.hukou_admdvs,
         enrolled_under_parent_name=registration.under_parent_name,
         residence_permit_expires_on=registration.permit_expires_on,
@@ -874,16 +1111,17 @@ def _benefit(
 
 
 def _eligibility(
-    connection: Connection,
     registration: Registration,
     year: int,
-    psn_no: str | None,
+    relations: list[RowMapping],
     policy: Policy,
     school_region: str | None = None,
 ) -> Decision:
-    employee = psn_no is not None and any(
+    """Whether the registration may enroll (E1–E7); ``relations``: the person's as of the
+    受理时间."""
+    employee = any(
         row["insutype"] == Scheme.EMPLOYEE.insutype and row["psn_insu_stas"] == NORMAL
-        for row in enrollments_as_of(connection, psn_no, registration.accepted_on)
+        for row in relations
     )
     facts = eligibility.EligibilityFacts(
         region=registration.insuplc_admdvs,

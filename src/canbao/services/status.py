@@ -37,7 +37,8 @@ class Holder:
 
 
 def _rows(who: ColumnElement[Any]) -> Any:
-    """The person ``who`` names, their version and latest certificate, each relation with
+    """The person ``who`` names, their version and the certificate valid on ``:day`` (the
+    latest begun by then: a changed number shows from its day on), each relation with
     its version as of ``:day`` and each identity version begun by then — one row per relation
     and identity version (one row without either)."""
     p, pv, c = t.person, t.person_version, t.certificate
@@ -63,8 +64,8 @@ def _rows(who: ColumnElement[Any]) -> Any:
     def certificate(column: Any) -> Any:
         return (
             select(column)
-            .where(later_c.c.psn_no == p.c.psn_no)
-            .order_by(later_c.c.change_id.desc())
+            .where(later_c.c.psn_no == p.c.psn_no, later_c.c.valid_from <= day)
+            .order_by(later_c.c.valid_from.desc(), later_c.c.change_id.desc())
             .limit(1)
             .correlate(p)
             .scalar_subquery()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 18:39:38.348168
+Create Date: 2026-11-23 19:46:10.040294
 """
 
 from __future__ import annotations
@@ -219,6 +219,7 @@ def upgrade() -> None:
         sa.Column("psn_cert_type", sa.String(length=8), nullable=False),
         sa.Column("certno", sa.String(length=32), nullable=False),
         sa.Column("psn_no", sa.String(length=32), nullable=False),
+        sa.Column("valid_from", sa.Date(), nullable=False),
         sa.Column("change_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["change_id"], ["change_log.id"], name=op.f("fk_certificate_change_id_change_log")
