@@ -22,6 +22,7 @@ from registry_helpers import counts
 
 #: A value for each path parameter: a person and a region of Jiangmen's scope (440700).
 PARAMS = {"certno": "440783200001010011", "admdvs": "440783", "year": "2022"}
+PARAMS |= {"case_id": "D0123456789abcdef0123", "department": "civil_affairs", "month": "2022-03"}
 HOME, OTHER = "440700", "520100"
 
 

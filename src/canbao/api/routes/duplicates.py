@@ -28,7 +28,7 @@ from canbao.api.errors import ERRORS, not_found
 from canbao.api.masking import mask_certno
 from canbao.api.security import GuardedRoute, Need
 from canbao.policy import load_policy
-from canbao.services import access, duplicates
+from canbao.services import duplicates
 from canbao.services.users import User
 
 router = APIRouter(prefix="/api/v1", tags=["duplicates"], route_class=GuardedRoute)
@@ -90,9 +90,10 @@ def cases(
 ) -> Page[dict[str, Any]]:
     """The proposals of the persons within the region, oldest first."""
     with ready(database_url(request)).connect() as connection:
-        found = duplicates.list_cases(connection, None if state is None else str(state))
-        outside = access.outside_scope(connection, load_policy(), (c.psn_no for c in found), admdvs)
-    within = [c.as_json() for c in found if c.psn_no not in outside]
+        found = duplicates.cases_within(
+            connection, load_policy(), admdvs, None if state is None else str(state)
+        )
+    within = [c.as_json() for c in found]
     if not user.unmasked:
         for item in within:
             item["certno"] = mask_certno(item["certno"])
@@ -167,12 +168,9 @@ def apply(
     recorded. Each proposal is its own transaction."""
     url = database_url(request)
     with ready(url).connect() as connection:
-        found = duplicates.list_cases(connection, "confirmed")
-        outside = access.outside_scope(connection, load_policy(), (c.psn_no for c in found), admdvs)
+        found = duplicates.cases_within(connection, load_policy(), admdvs, "confirmed")
     done = []
     for case in found:
-        if case.psn_no in outside:
-            continue
         with unit_of_work(url, actor(user)) as uow:
             done.append(duplicates.apply_case(uow, case.case_id, body.on).as_json())
     return answer({"applied": done})
