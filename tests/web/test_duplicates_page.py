@@ -108,6 +108,8 @@ def test_a_duplicate_is_detected_confirmed_by_a_reviewer_applied_and_notified(
     ):  # fmt: skip
         assert shown in page, (shown, page)
     assert "确认建议" not in page  # a clerk does not review
+    # Every form of the queue carries the session's CSRF value (the logout's and detection's).
+    assert web_client.get("/duplicates").text.count(f'name="csrf_token" value="{token}"') == 2
 
     web_client.cookies.clear()
     reviewer = sign_in(web_client, demo, "reviewer-520100")
