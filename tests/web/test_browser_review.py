@@ -52,9 +52,9 @@ def test_a_reviewer_confirms_the_duplicate_a_clerk_proposed(page: Any, live: Dem
     page.wait_for_url("**/duplicates?detected=2026-01-01*")
     assert "检测日期 2026-01-01" in page.locator("p[role=status]").inner_text()
     rows = page.locator("#duplicate-cases tbody tr")
-    shown = {row.locator("td").nth(1).inner_text(): row for row in rows.all()}
+    shown = {row.locator("td").nth(2).inner_text(): row for row in rows.all()}
     assert set(numbers) <= set(shown)
-    waiting = [n for n in numbers if shown[n].locator("td").nth(4).inner_text() == "待复核"]
+    waiting = [n for n in numbers if shown[n].locator("td").nth(1).inner_text() == "待复核"]
     assert waiting, "no planted duplicate awaits review"
     shown[waiting[0]].locator("a").click()
     page.wait_for_url("**/duplicates/D*")

@@ -94,7 +94,7 @@ def test_a_duplicate_is_detected_confirmed_by_a_reviewer_applied_and_notified(
         "检测日期 2026-01-01：有 1 人同时有两条以上参保缴费状态正常的记录，新提出处理建议 1 条"
         in queue
     )
-    assert f"{case_id} {LI} 2026-01-01 PLI1、PLI2 待复核 clerk-520100 D1 D2 D3 D6 D7" in queue
+    assert f"{case_id} 待复核 {LI} 2026-01-01 PLI1、PLI2 clerk-520100 D1 D2 D3 D6 D7" in queue
     assert WANG not in queue
     page = text(web_client.get(f"/duplicates/{case_id}").text)
     for shown in (

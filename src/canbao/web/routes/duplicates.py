@@ -92,6 +92,7 @@ def _queue(
         request,
         "duplicates/queue.html",
         status_code=status_code,
+        scope_name=policy.region_name(user.region),
         cases=cases[offset : offset + limit],
         total=len(cases),
         limit=limit,

@@ -16,7 +16,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from canbao.adapters.database import ready, unit_of_work
-from canbao.api.deps import actor, database_url, saved
+from canbao.api.deps import Limit, Offset, actor, database_url, saved
 from canbao.api.errors import ApiError, forbidden, not_found
 from canbao.api.security import Need
 from canbao.domain.codes import FUNDING_SOURCES, IDENTITIES
@@ -47,8 +47,10 @@ def lists(
     request: Request,
     user: Annotated[User, Depends(Need("hardship.funding"))],
     year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
 ) -> Response:
-    return _page(request, user, year)
+    return _page(request, user, year, limit=limit, offset=offset)
 
 
 def _page(
@@ -59,19 +61,26 @@ def _page(
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     report: dict[str, Any] | None = None,
+    limit: int = 20,
+    offset: int = 0,
 ) -> Response:
-    """The lists, the import form (with the values typed, its errors or the import's report)
-    and the funding request of ``year``."""
+    """A page of the lists, the import form (with the values typed, its errors or the import's
+    report) and the funding request of ``year``."""
     year = year or date.today().year
     funding = None
     if user.may("hardship.funding"):
         with tempfile.TemporaryDirectory(prefix="canbao-funding-") as folder:
             funding = _funding(request, user, year, Path(folder))[0]
+    found = _lists(request, user)
     return render(
         request,
         "hardship/lists.html",
         status_code=status_code,
-        lists=_lists(request, user),
+        scope_name=load_policy().region_name(user.region),
+        lists=found[offset : offset + limit],
+        total=len(found),
+        limit=limit,
+        offset=offset,
         departments=[("", "请选择"), *hardship.DEPARTMENTS.items()],
         department_names=hardship.DEPARTMENTS,
         values=values or {"month": date.today().strftime("%Y-%m")},
