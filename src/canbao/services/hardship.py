@@ -457,8 +457,7 @@ def lists_within(
 ) -> list[HardshipList]:
     """The departments' monthly lists (or the one given) with a person within the scope, latest
     month first, each with its versions of persons within the scope."""
-    h, ch, c, p = t.hardship_identity, t.change_log, t.certificate, t.person_version
-    rv = t.review
+    h, ch, rv = t.hardship_identity, t.change_log, t.review
     confirmed = (
         select(rv.c.id)
         .where(
@@ -468,27 +467,20 @@ def lists_within(
         )
         .exists()
     )
-    certno = select(func.min(c.c.certno)).where(c.c.psn_no == h.c.psn_no).scalar_subquery()
-    name = (
-        select(p.c.psn_name)
-        .where(p.c.psn_no == h.c.psn_no)
-        .order_by(p.c.valid_from.desc(), p.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     query = (
-        select(
-            h, ch.c.actor, ch.c.decision, confirmed.label("confirmed"), certno.label("certno"),
-            name.label("psn_name"),
-        )
+        select(h, ch.c.actor, ch.c.decision, confirmed.label("confirmed"))
         .join(ch, ch.c.id == h.c.change_id)
         .order_by(h.c.list_month.desc(), h.c.department, h.c.id)
-    )  # fmt: skip
+    )
+    candidates = select(h.c.psn_no)
     if department is not None:
         query = query.where(h.c.department == department)
+        candidates = candidates.where(h.c.department == department)
     if month is not None:
         query = query.where(h.c.list_month == month)
+        candidates = candidates.where(h.c.list_month == month)
     rows = connection.execute(query).mappings().all()
+    persons = _persons(connection, candidates)
     outside = access.outside_scope(connection, policy, {r["psn_no"] for r in rows}, scope)
     grouped: dict[tuple[str, str], list[RowMapping]] = {}
     for row in rows:
@@ -502,8 +494,8 @@ def lists_within(
             ListedIdentity(
                 id=r["id"],
                 psn_no=r["psn_no"],
-                psn_name=r["psn_name"] or "",
-                certno=r["certno"] or "",
+                psn_name=persons.get(r["psn_no"], ("", "", None))[0],
+                certno=persons.get(r["psn_no"], ("", "", None))[1],
                 identity=r["identity"],
                 begin=r["begin"],
                 end=r["end"],
