@@ -27,7 +27,9 @@ PARAMS = {
     "admdvs": "440783",
     "year": "2022",
     "batch_id": "4407832022-0001",
-    "case_id": "F0",
+    "case_id": "D0123456789abcdef0123",
+    "department": "civil_affairs",
+    "month": "2022-03",
 }
 HOME, OTHER = "440700", "520100"
 

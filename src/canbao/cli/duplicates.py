@@ -247,7 +247,6 @@ def notices(
 
     Its relations to terminate or suspend, with the place kept and the documents cited."""
     from canbao.adapters.database import ready
-    from canbao.adapters.sheets import write_xlsx
     from canbao.policy import load_policy
     from canbao.services import duplicates
 
@@ -256,12 +255,7 @@ def notices(
     policy = load_policy()
     with ready(_url()).connect() as connection:
         rows = duplicates.notices(connection, region)
-    written = write_xlsx(
-        out,
-        f"重复参保处理通知（致{policy.region_name(region)}{region}医保经办机构）",
-        duplicates.Notice.HEADERS,
-        (row.cells(policy) for row in rows),
-    )
+    written = duplicates.write_notices(out, region, rows, policy)
     sys.stdout.write(f"已写出 {written} 条：{out}\n")
 
 

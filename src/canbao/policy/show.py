@@ -28,6 +28,20 @@ def resolved(policy: Policy, region: str, year: int) -> list[Value]:
     return [value for value in found if value is not None]
 
 
+def last_year(policy: Policy, value: Value) -> int | None:
+    """The last enrollment year a value is written for: its own ``year``, or the year before
+    the next ``from_year`` of the same key in the same region; None while no later one is."""
+    if value.year is not None:
+        return value.year
+    start = value.from_year or 0
+    later = [
+        v.from_year
+        for v in policy.values
+        if v.key == value.key and v.region == value.region and (v.from_year or 0) > start
+    ]
+    return min(y for y in later if y is not None) - 1 if later else None
+
+
 def confirmed(policy: Policy, value: Value) -> bool | None:
     """The ``confirmed`` flag of the document a value cites; None without a known document."""
     document = policy.documents.get(value.source.doc) if value.source else None

@@ -113,17 +113,17 @@ MALE_NAMES = "伟强磊军洋勇杰涛明超刚建国文辉志海俊浩宇轩晨
 FEMALE_NAMES = "芳娜敏静丽艳娟秀霞平桂英玉兰萍红欣涵雨婷诗怡佳琳梅慧燕凤丹颖晓雪"
 #: Ethnicities (GB 3304 codes) by province: 汉 mostly; 苗, 布依, 侗 in Guizhou.
 ETHNICITIES = {"44": "01" * 97 + "08" * 2 + "13", "52": "01" * 80 + "06" * 10 + "09" * 7 + "12" * 3}
-#: Hardship identities with the department whose list carries them.
+#: Hardship identities with the department whose list carries them (``hardship.DEPARTMENTS``).
 HARDSHIP = (
-    ("dibao", "民政", 30),
-    ("tekun", "民政", 8),
-    ("low_income", "民政", 10),
-    ("dibao_edge", "民政", 6),
-    ("tuopin", "乡村振兴", 25),
-    ("monitored", "乡村振兴", 6),
-    ("fanpin", "乡村振兴", 2),
-    ("severe_disability", "残联", 10),
-    ("child_in_distress", "民政", 3),
+    ("dibao", "civil_affairs", 30),
+    ("tekun", "civil_affairs", 8),
+    ("low_income", "civil_affairs", 10),
+    ("dibao_edge", "civil_affairs", 6),
+    ("tuopin", "rural_revitalization", 25),
+    ("monitored", "rural_revitalization", 6),
+    ("fanpin", "rural_revitalization", 2),
+    ("severe_disability", "disabled_persons_federation", 10),
+    ("child_in_distress", "civil_affairs", 3),
 )
 
 

@@ -34,11 +34,12 @@ Readings of the registry (not policy):
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -60,6 +61,7 @@ from sqlalchemy import (
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import UnitOfWork
+from canbao.adapters.sheets import write_xlsx
 from canbao.domain.codes import FLEXIBLE_EMPLOYEE, IDENTITIES, PSN_TYPE_CATEGORIES, Scheme
 from canbao.domain.decision import Decision, Status, to_json
 from canbao.domain.months import continuous_months
@@ -68,7 +70,7 @@ from canbao.domain.registry import EMPLOYER, SCHOOL
 from canbao.policy import Policy, load_policy
 from canbao.rules import duplicates as rules
 from canbao.rules.decide import decide_facts
-from canbao.services.access import outside_scope, scope_regions
+from canbao.services.access import scope_regions
 from canbao.services.hardship import confirmed_identities
 from canbao.services.registry import (
     NORMAL,
@@ -544,13 +546,19 @@ def list_cases(
 
 def case_counts(connection: Connection, policy: Policy, scope: str) -> dict[str, int]:
     """How many cases of the persons within ``scope`` are in each state (``STATES``)."""
-    found = list_cases(connection)
-    outside = outside_scope(connection, policy, (c.psn_no for c in found), scope)
     counts = dict.fromkeys(STATES, 0)
-    for item in found:
-        if item.psn_no not in outside:
-            counts[item.state] += 1
+    for item in cases_within(connection, policy, scope):
+        counts[item.state] += 1
     return counts
+
+
+def cases_within(
+    connection: Connection, policy: Policy, scope: str, state: str | None = None
+) -> list[Case]:
+    """The cases (in ``state`` when given) of the persons within a user's scope, oldest
+    first: what the API and the web UI list, confirm and apply there (the scope filtered in
+    SQL, :func:`list_cases`)."""
+    return list_cases(connection, state, regions=scope_regions(connection, policy, scope))
 
 
 def load_case(connection: Connection, case_id: str) -> Case:
@@ -773,9 +781,12 @@ def _deduct(
 # --- notices and history ---------------------------------------------------------------------
 
 
-def notices(connection: Connection, region: str) -> list[Notice]:
+def notices(
+    connection: Connection, region: str, kept_within: Callable[[str], bool] | None = None
+) -> list[Notice]:
     """The relations in ``region`` that applied proposals terminate or suspend, for that
-    region's agency, with the place kept and the documents cited."""
+    region's agency, with the place kept and the documents cited; ``kept_within``: only those
+    whose kept relation's region it admits (the keeping place notifies, D5)."""
     act, e = t.duplicate_action, t.enrollment
     kept = t.enrollment.alias("kept")
     rows = connection.execute(
@@ -800,6 +811,8 @@ def notices(connection: Connection, region: str) -> list[Notice]:
     ).mappings()
     out = []
     for row in rows:
+        if kept_within is not None and not kept_within(row["keep_region"]):
+            continue
         found = load_case(connection, row["case_id"])
         person = person_as_of(connection, row["psn_no"], row["effective_on"])
         out.append(
@@ -822,6 +835,30 @@ def notices(connection: Connection, region: str) -> list[Notice]:
     return out
 
 
+def notice_regions(connection: Connection, policy: Policy, scope: str) -> list[str]:
+    """The regions to notify of the applied proposals whose kept relation is within the
+    scope (D5), by code."""
+    act, kept = t.duplicate_action, t.enrollment
+    rows = connection.execute(
+        select(act.c.notify_region, kept.c.insuplc_admdvs)
+        .join(kept, kept.c.rlts_id == act.c.keep_rlts_id)
+        .where(act.c.notify_region.is_not(None))
+        .distinct()
+    )
+    return sorted({str(n) for n, k in rows if policy.within(k, scope)})
+
+
+def write_notices(path: Path, region: str, rows: Iterable[Notice], policy: Policy) -> int:
+    """The notification list for ``region``'s agency as .xlsx (title, Chinese headers); the
+    number of rows written."""
+    return write_xlsx(
+        path,
+        f"重复参保处理通知（致{policy.region_name(region)}{region}医保经办机构）",
+        Notice.HEADERS,
+        (row.cells(policy) for row in rows),
+    )
+
+
 def history(connection: Connection, certno: str) -> list[dict[str, Any]]:
     """The person's cases, each with its events in order: proposed, consent, review, applied
     (who, when, why, what) — cleared duplicates stay queryable (D7)."""
@@ -830,11 +867,12 @@ def history(connection: Connection, certno: str) -> list[dict[str, Any]]:
         raise Refused(f"登记库中没有证件号码为 {certno} 的人员。")
     out = []
     for found in list_cases(connection, psn_no=psn_no):
-        out.append({**found.as_json(), "events": _events(connection, found.case_id)})
+        out.append({**found.as_json(), "events": events(connection, found.case_id)})
     return out
 
 
-def _events(connection: Connection, case_id: str) -> list[dict[str, Any]]:
+def events(connection: Connection, case_id: str) -> list[dict[str, Any]]:
+    """A case's events in order (proposed, consent, review, applied): who, when, why."""
     ch = t.change_log
     c, consent, rv = t.duplicate_case, t.duplicate_consent, t.review
     act, ded = t.duplicate_action, t.subsidy_deduction
@@ -882,13 +920,17 @@ __all__ = [
     "Detected",
     "Notice",
     "apply_case",
+    "cases_within",
     "confirm_case",
     "confirmed_cases",
     "detect",
+    "events",
     "history",
     "list_cases",
     "load_case",
+    "notice_regions",
     "notices",
     "record_consent",
     "reject_case",
+    "write_notices",
 ]

@@ -45,6 +45,7 @@ from canbao.policy import Params, Policy, load_policy
 from canbao.rules import benefit, contribution
 from canbao.rules.decide import decide_facts
 from canbao.rules.registration import enrollment_year
+from canbao.services import access
 from canbao.services.registry import (
     NORMAL,
     RESIDENT,
@@ -380,6 +381,136 @@ def _latest(connection: Connection, psn_no: str, identity: str) -> RowMapping | 
 
 def open_identities(connection: Connection, psn_no: str, day: date) -> set[str]:
     return {row["identity"] for row in identities_as_of(connection, psn_no, day)}
+
+
+# --- lists within a scope --------------------------------------------------------------------
+
+
+def rows_outside(
+    connection: Connection, policy: Policy, rows: Sequence[ListRow], scope: str
+) -> list[int]:
+    """The numbers of a list's rows whose person (by a valid ID number) the registry holds
+    outside the scope: a list is imported within one scope or not at all."""
+    numbers = {}
+    for row in rows:
+        checked = check_certno(row.cells.get("certno", ""))
+        if checked.valid and checked.certno18:
+            numbers[row.number] = checked.certno18
+    persons = access.persons_of_certificates(connection, numbers.values())
+    outside = access.outside_scope(connection, policy, persons.values(), scope)
+    return sorted(n for n, c in numbers.items() if persons.get(c) in outside)
+
+
+def list_outside(
+    connection: Connection, policy: Policy, department: str, month: str, scope: str
+) -> bool:
+    """Whether a department's monthly list has a person outside the scope (it is confirmed
+    within a scope that holds all its persons)."""
+    persons = access.hardship_list_persons(connection, _department(department), month)
+    return bool(access.outside_scope(connection, policy, persons, scope))
+
+
+@dataclass(frozen=True)
+class ListedIdentity:
+    """One version of a list (新增 or 减员) as imported: the person, the identity with its
+    validity, the day benefits start (B12), who imported it, whether it is confirmed, and the
+    subsidy decided with it (C3, the contribution decision as JSON; None without one)."""
+
+    id: int
+    psn_no: str
+    psn_name: str
+    certno: str
+    identity: str
+    begin: date
+    end: date | None
+    benefit_start: date | None
+    imported_by: str
+    confirmed: bool
+    subsidy: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class HardshipList:
+    """A department's monthly list within a scope: its versions there, how many are confirmed,
+    who imported them, and how many of its persons are outside the scope."""
+
+    department: str
+    month: str
+    identities: tuple[ListedIdentity, ...]
+    outside: int
+
+    @property
+    def confirmed(self) -> int:
+        return sum(1 for i in self.identities if i.confirmed)
+
+    @property
+    def imported_by(self) -> tuple[str, ...]:
+        return tuple(sorted({i.imported_by for i in self.identities}))
+
+
+def lists_within(
+    connection: Connection,
+    policy: Policy,
+    scope: str,
+    department: str | None = None,
+    month: str | None = None,
+) -> list[HardshipList]:
+    """The departments' monthly lists (or the one given) with a person within the scope, latest
+    month first, each with its versions of persons within the scope."""
+    h, ch, rv = t.hardship_identity, t.change_log, t.review
+    confirmed = (
+        select(rv.c.id)
+        .where(
+            rv.c.subject == SUBJECT,
+            rv.c.subject_id == cast(h.c.id, String),
+            rv.c.confirmed.is_(True),
+        )
+        .exists()
+    )
+    query = (
+        select(h, ch.c.actor, ch.c.decision, confirmed.label("confirmed"))
+        .join(ch, ch.c.id == h.c.change_id)
+        .order_by(h.c.list_month.desc(), h.c.department, h.c.id)
+    )
+    candidates = select(h.c.psn_no)
+    if department is not None:
+        query = query.where(h.c.department == department)
+        candidates = candidates.where(h.c.department == department)
+    if month is not None:
+        query = query.where(h.c.list_month == month)
+        candidates = candidates.where(h.c.list_month == month)
+    rows = connection.execute(query).mappings().all()
+    persons = _persons(connection, candidates)
+    outside = access.outside_scope(connection, policy, {r["psn_no"] for r in rows}, scope)
+    grouped: dict[tuple[str, str], list[RowMapping]] = {}
+    for row in rows:
+        grouped.setdefault((row["department"], row["list_month"]), []).append(row)
+    found = []
+    for (dept, listed), members in grouped.items():
+        within = [r for r in members if r["psn_no"] not in outside]
+        if not within:
+            continue
+        identities = tuple(
+            ListedIdentity(
+                id=r["id"],
+                psn_no=r["psn_no"],
+                psn_name=persons.get(r["psn_no"], ("", "", None))[0],
+                certno=persons.get(r["psn_no"], ("", "", None))[1],
+                identity=r["identity"],
+                begin=r["begin"],
+                end=r["end"],
+                benefit_start=r["benefit_start"],
+                imported_by=r["actor"],
+                confirmed=bool(r["confirmed"]),
+                subsidy=next(
+                    (d for d in r["decision"] or [] if d.get("kind") == contribution.KIND), None
+                ),
+            )
+            for r in within
+        )
+        outside_count = len({r["psn_no"] for r in members if r["psn_no"] in outside})
+        found.append(HardshipList(dept, listed, identities, outside_count))
+    return found
 
 
 # --- maker-checker ---------------------------------------------------------------------------

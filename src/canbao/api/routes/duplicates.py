@@ -28,7 +28,7 @@ from canbao.api.errors import ERRORS, not_found
 from canbao.api.masking import mask_certno
 from canbao.api.security import GuardedRoute, Need
 from canbao.policy import load_policy
-from canbao.services import access, duplicates
+from canbao.services import duplicates
 from canbao.services.users import User
 
 router = APIRouter(prefix="/api/v1", tags=["duplicates"], route_class=GuardedRoute)
@@ -90,9 +90,8 @@ def cases(
 ) -> Page[dict[str, Any]]:
     """The proposals of the persons within the region, oldest first."""
     with ready(database_url(request)).connect() as connection:
-        regions = access.scope_regions(connection, load_policy(), admdvs)
-        found = duplicates.list_cases(
-            connection, None if state is None else str(state), regions=regions
+        found = duplicates.cases_within(
+            connection, load_policy(), admdvs, None if state is None else str(state)
         )
     within = [c.as_json() for c in found]
     if not user.unmasked:
@@ -169,8 +168,7 @@ def apply(
     recorded. Each proposal is its own transaction."""
     url = database_url(request)
     with ready(url).connect() as connection:
-        regions = access.scope_regions(connection, load_policy(), admdvs)
-        found = duplicates.list_cases(connection, "confirmed", regions=regions)
+        found = duplicates.cases_within(connection, load_policy(), admdvs, "confirmed")
     done = []
     for case in found:
         with unit_of_work(url, actor(user)) as uow:

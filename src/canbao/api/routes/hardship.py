@@ -29,10 +29,9 @@ from canbao.adapters.database import ready, unit_of_work
 from canbao.api.deps import actor, answer, database_url, saved
 from canbao.api.errors import ERRORS, forbidden, not_found
 from canbao.api.security import GuardedRoute, Need
-from canbao.certno import check_certno
 from canbao.domain.codes import FUNDING_SOURCES
 from canbao.policy import load_policy
-from canbao.services import access, hardship
+from canbao.services import hardship
 from canbao.services.users import User
 
 router = APIRouter(prefix="/api/v1/regions/{admdvs}/hardship", tags=["hardship"],
@@ -72,17 +71,10 @@ def _import(
     url, policy = database_url(request), load_policy()
     with saved(file, data) as path:
         rows = hardship.read_list(path)
-        numbers = {}
-        for row in rows:
-            checked = check_certno(row.cells.get("certno", ""))
-            if checked.valid and checked.certno18:
-                numbers[row.number] = checked.certno18
         with ready(url).connect() as connection:
-            persons = access.persons_of_certificates(connection, numbers.values())
-            outside = access.outside_scope(connection, policy, persons.values(), admdvs)
-        rejected = [n for n, c in numbers.items() if persons.get(c) in outside]
+            rejected = hardship.rows_outside(connection, policy, rows, admdvs)
         if rejected:
-            listed = "、".join(str(n) for n in sorted(rejected)[:20])
+            listed = "、".join(str(n) for n in rejected[:20])
             raise forbidden(f"第{listed}行的人员不在区划 {admdvs} 内参保，整个名单未导入。")
         with unit_of_work(url, actor(user, path.name)) as uow:
             report = hardship.import_hardship_list(uow, path, department, month, policy)
@@ -101,8 +93,7 @@ def confirm_list(
     the region."""
     url, policy = database_url(request), load_policy()
     with unit_of_work(url, actor(user)) as uow:
-        persons = access.hardship_list_persons(uow.connection, str(department), month)
-        if access.outside_scope(uow.connection, policy, persons, admdvs):
+        if hardship.list_outside(uow.connection, policy, str(department), month, admdvs):
             raise forbidden(f"该名单有不在区划 {admdvs} 内参保的人员，须由其上级区划确认。")
         count = hardship.confirm_hardship_list(uow, str(department), month)
     return answer({"confirmed": count})

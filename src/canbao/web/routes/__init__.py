@@ -6,9 +6,12 @@ from __future__ import annotations
 from canbao.web.routes import (
     collection,
     dashboard,
+    duplicates,
+    hardship,
     imports,
     login,
     persons,
+    policy,
     refunds,
     registrations,
 )
@@ -22,4 +25,7 @@ ROUTERS = (
     persons.router,
     registrations.router,
     refunds.router,
+    duplicates.router,
+    hardship.router,
+    policy.router,
 )
