@@ -39,7 +39,7 @@ PAGES = (
     ("duplicates", "/duplicates"),
     ("hardship", "/hardship"),
     ("imports", "/imports"),
-    ("collection", "/collection"),
+    ("collection", "/collection/520100/2022"),
     ("policy", "/policy"),
 )
 
@@ -87,6 +87,9 @@ def main() -> int:
                         del problems[before:]  # the browser logs the 404 itself
                         print(f"skipped  {name:<13} {path}: not served yet")
                         continue
+                    if name == "duplicates":  # the queue with the demo's duplicates proposed
+                        page.click("form[action='/duplicates/detection'] button[type=submit]")
+                        page.wait_for_load_state()
                     _shoot(page, args.out / f"{name}.png")
                 browser.close()
         finally:

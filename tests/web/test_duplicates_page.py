@@ -18,6 +18,7 @@ from web_helpers import Demo, sign_in
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import Actor, ready, unit_of_work
+from canbao.services import hardship
 from registry_helpers import changed, counts
 
 AS_OF = "2026-01-01"
@@ -39,7 +40,8 @@ def person(url: str, psn_no: str, number: str, name: str, hukou: str, resd: str)
     other = "441402"
     rows: list[tuple[Any, dict[str, Any]]] = [
         (t.person, {"psn_no": psn_no}),
-        (t.certificate, {"psn_cert_type": "01", "certno": number, "psn_no": psn_no}),
+        (t.certificate, {"psn_cert_type": "01", "certno": number, "psn_no": psn_no,
+                         "valid_from": date(1985, 6, 15)}),
         (t.person_version, {"psn_no": psn_no, "valid_from": date(1985, 6, 15), "psn_name": name,
                             "gend": "1", "brdy": date(1985, 6, 15), "hukou_admdvs": hukou,
                             "resd_admdvs": resd}),
@@ -214,6 +216,8 @@ def test_the_proposer_is_refused_the_analyst_sees_masked_numbers_d4_waits_for_th
     with unit_of_work(url, Actor("setup")) as uow:
         change_id = uow.record("test")
         uow.connection.execute(insert(t.hardship_identity), {**tuopin, "change_id": change_id})
+    with unit_of_work(url, Actor("reviewer")) as uow:  # W7 reads confirmed identities only
+        assert hardship.confirm_hardship_list(uow, "rural_revitalization", "2024-01") == 1
     web_client.post("/duplicates/detection", data={"csrf_token": token, "as_of": AS_OF})
     [_, case_id] = cases(url)
     page = text(web_client.get(f"/duplicates/{case_id}").text)

@@ -40,6 +40,13 @@ def test_register_a_newborn_preview_then_save_then_stop(web_client: TestClient, 
     token = sign_in(web_client, demo, "clerk-440783")
     blank = web_client.get("/registrations/new")
     assert blank.status_code == 200 and 'name="accepted_on"' in blank.text
+    # Dates are typed as YYYY-MM-DD, not in the browser's own date format.
+    assert re.search(
+        r'<input id="f-brdy" name="brdy" type="text" value="" inputmode="numeric" '
+        r'pattern="\\d\{4\}-\\d\{2\}-\\d\{2\}" maxlength="10" title="YYYY-MM-DD" '
+        r'placeholder="YYYY-MM-DD"',
+        blank.text,
+    )
     assert f'name="csrf_token" value="{token}"' in blank.text
     before = counts(demo.url)
 

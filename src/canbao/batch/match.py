@@ -541,12 +541,12 @@ UNION
 SELECT p.pkey, p.psn_no, p.certno, p.psn_name, p.gend, p.brdy, p.region FROM persons p
 JOIN (SELECT DISTINCT region, psn_name FROM region_names) n
   ON n.region = p.region AND n.psn_name = p.psn_name"""
-#: One side of the linkage, built in the engine from ``source`` and the prepared ``names``.
+#: One side of the linkage, built in the engine from the table ``source`` and ``names``.
 _LINK_SIDE: Final = """
 SELECT concat('{prefix}', CAST(s.{key} AS STRING)) AS unique_id, n.folded AS name_folded,
        n.pinyin, n.name_key, n.surname, CASE WHEN s.gend IN ('1', '2') THEN s.gend END AS gend,
        CAST(s.brdy AS STRING) AS brdy, s.region, {region_block} AS region_block
-FROM ({source}) s JOIN names n ON n.psn_name = s.psn_name"""
+FROM {source} s JOIN names n ON n.psn_name = s.psn_name"""
 _NAMES: Final = pa.schema(
     [(field, pa.string()) for field in ("psn_name", "folded", "pinyin", "name_key", "surname")]
 )
