@@ -87,7 +87,7 @@ def apply(
     return once(database_url(request), actor(user), idempotency_key, key, work)
 
 
-def _own_case(request: Request, case_id: str) -> None:
+def own_case(request: Request, case_id: str) -> None:
     """The case must be this person's (another's case is not found here)."""
     with ready(database_url(request)).connect() as connection:
         psn_no = access.refund_case_person(connection, case_id)
@@ -103,7 +103,7 @@ def confirm(
     user: Annotated[User, Depends(Need("refund.confirm"))],
 ) -> Any:
     """Confirm the case (never by the user who applied)."""
-    _own_case(request, case_id)
+    own_case(request, case_id)
     with unit_of_work(database_url(request), actor(user)) as uow:
         change_id = refunds.confirm_refund(uow, case_id)
     return answer({"case_id": case_id, "confirmed": True, "change_id": change_id})
@@ -120,7 +120,7 @@ def pay(
 ) -> Response:
     """Pay a confirmed refund through the decided channel; the relation is terminated with
     it when the decision says so."""
-    _own_case(request, case_id)
+    own_case(request, case_id)
 
     def work(uow: UnitOfWork) -> Response:
         change_id = refunds.pay_refund(uow, case_id, body.paid_on)

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from canbao.adapters.database import ready, unit_of_work
 from canbao.api.deps import Limit, Offset, actor, database_url
-from canbao.api.routes.refunds import _own_case
+from canbao.api.routes.refunds import own_case
 from canbao.api.security import Need
 from canbao.domain.codes import REFUND_REASONS, Scheme
 from canbao.policy import load_policy
@@ -191,7 +191,7 @@ def confirm(
     user: Annotated[User, Depends(Need("refund.confirm"))],
 ) -> Response:
     """Confirm the case; the applicant's own confirmation is refused, and the list says why."""
-    _own_case(request, case_id)
+    own_case(request, case_id)
     try:
         with unit_of_work(database_url(request), actor(user)) as uow:
             refunds.confirm_refund(uow, case_id)
@@ -209,7 +209,7 @@ def pay(
     paid_on: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Pay a confirmed case through the decided channel."""
-    _own_case(request, case_id)
+    own_case(request, case_id)
     try:
         day = date.fromisoformat(paid_on)
     except ValueError:
