@@ -214,8 +214,9 @@ def estimate(figures: list[Figure], cores: int) -> list[str]:
     spark = next((f for f in figures if f.measure == "dedup (Spark local)"), None)
     duck = [f for f in figures if f.measure == "dedup (DuckDB)"]
     lines = []
-    if len(duck) >= 2:
-        small, large = duck[0], duck[-1]
+    # Each size against the smallest (the target reads 10M against 1M).
+    for large in duck[1:]:
+        small = duck[0]
         growth = large.seconds / small.seconds
         lines.append(
             f"- Growth: {small.records:,} → {large.records:,} records "
