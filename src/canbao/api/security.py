@@ -103,9 +103,11 @@ class Need:
     ) -> None:
         self.permission, self.creates, self.finds_person = permission, creates, finds_person
 
-    def __call__(
+    async def __call__(
         self, request: Request, _token: Annotated[str | None, Depends(_bearer)] = None
     ) -> User:
+        # async: it reads what the guard stored, so FastAPI runs it in the loop rather than
+        # handing it to a worker thread (a thread hop a request).
         user: User = request.state.user
         return user
 
