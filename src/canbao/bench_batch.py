@@ -221,8 +221,7 @@ def estimate(figures: list[Figure], cores: int) -> list[str]:
     duck = [f for f in figures if f.measure == "dedup (DuckDB)"]
     lines = []
     # Each size against the smallest (the target reads 10M against 1M).
-    for large in duck[1:]:
-        small = duck[0]
+    for small, large in ((duck[0], later) for later in duck[1:]):
         growth = large.seconds / small.seconds
         lines.append(
             f"- Growth: {small.records:,} → {large.records:,} records "
