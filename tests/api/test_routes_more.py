@@ -94,6 +94,51 @@ def test_a_newborns_number_is_attached_within_the_region_only(client: TestClient
     assert counts(url) == middle
 
 
+def test_a_newborn_is_registered_under_a_parents_name_without_a_number(
+    client: TestClient, url: str
+) -> None:
+    """B5 through the API: no number in the path; the answer's psn_no names the newborn until
+    the number is attached; another region's clerk is refused before anything is written."""
+    body = {"psn_name": "陈大文", "brdy": "2022-03-01", "gend": "1", "accepted_on": "2022-04-01",
+            "hukou_admdvs": KAIPING, "paid_on": "2022-04-01",
+            "proofs": ["入户后的户口簿"]}  # fmt: skip
+    before = counts(url)
+    path = f"/api/v1/regions/{KAIPING}/newborns"
+    elsewhere = client.post(path, json=body, headers=auth("clerk", GUIYANG))
+    assert elsewhere.status_code == 403
+    assert counts(url) == before
+    done = client.post(path, json=body, headers=CLERK)
+    assert done.status_code == 200
+    answer = done.json()
+    assert (answer["status"], [d["rules"] for d in answer["decisions"]][1]) == (
+        "accepted",
+        ["B4", "B5"],
+    )
+    started = answer["decisions"][1]
+    assert (started["benefit_start"], started["update_newborn_identity"]) == ("2022-03-01", True)
+    assert changed(before, counts(url)) == {
+        "change_log": 2,
+        "person": 1,
+        "person_version": 1,
+        "enrollment": 1,
+        "enrollment_version": 1,
+    }
+    with ready(url).connect() as connection:
+        person = registry.person_as_of(connection, answer["psn_no"], date(2022, 4, 1))
+    assert person is not None
+    assert (person["psn_name"], person["under_parent_name"], person["brdy"]) == (
+        "陈大文",
+        True,
+        date(2022, 3, 1),
+    )
+    attached = client.post(
+        f"/api/v1/persons/{OWN_NUMBER}/enrollments/{KAIPING}/certificate",
+        json={"psn_no": answer["psn_no"], "valid_from": "2022-06-01", "psn_name": "陈小宝"},
+        headers=CLERK,
+    )
+    assert (attached.json()["status"], attached.json()["psn_no"]) == ("accepted", answer["psn_no"])
+
+
 # --- B13: residence permits ------------------------------------------------------------------
 
 

@@ -3,6 +3,8 @@
 - ``POST /api/v1/persons/{certno}/enrollments/{admdvs}``: 新参保 in a region (W1; a student
   through a school unit, W4; a mid-year enrollee or a newborn paying on the spot, W5);
 - ``POST …/enrollments/{admdvs}/changes`` (变更) and ``…/stop`` (停保);
+- ``POST /api/v1/regions/{admdvs}/newborns``: 新参保 of a newborn under a parent's name,
+  without a number of its own yet (B5): the answer's ``psn_no`` names it until then;
 - ``POST …/enrollments/{admdvs}/certificate``: the number {certno} given later to the person
   ``psn_no`` enrolled in the region (a newborn registered under a parent's name, B5; a
   foreigner, E6), or a changed number (K5, K6);
@@ -30,7 +32,7 @@ from canbao.adapters.database import unit_of_work
 from canbao.api.deps import actor, answer, database_url, saved
 from canbao.api.errors import ERRORS, forbidden, not_found
 from canbao.api.security import GuardedRoute, Need
-from canbao.domain.codes import BASIC_INFO, NEW, RESIDENT_ADULT, STOP, Scheme
+from canbao.domain.codes import BASIC_INFO, NEW, NEWBORN_PSN_TYPE, RESIDENT_ADULT, STOP, Scheme
 from canbao.domain.registry import Outcome, Registration
 from canbao.policy import load_policy
 from canbao.services import access, imports, registry
@@ -105,6 +107,23 @@ class SwitchIn(Strict):
     identities: list[Annotated[str, Field(max_length=40)]] = Field(default=[], max_length=20)
 
 
+class NewbornIn(Strict):
+    """新参保 of a newborn registered under a parent's name, without a number yet (B5)."""
+
+    psn_name: Text = Field(description="父（母）姓名：以其名义登记")
+    brdy: date = Field(description="出生日期")
+    gend: Literal["0", "1", "2", "9"] = "0"
+    accepted_on: date = Field(description="受理时间：期限据此判断")
+    hukou_admdvs: RegionCode | None = None
+    resd_admdvs: RegionCode | None = None
+    tel: str | None = Field(default=None, max_length=32)
+    bank_acct: str | None = Field(default=None, max_length=64)
+    identities: list[Annotated[str, Field(max_length=40)]] = Field(default=[], max_length=20)
+    proofs: list[Annotated[str, Field(max_length=80)]] = Field(default=[], max_length=20)
+    year: Year | None = None
+    paid_on: date | None = None
+
+
 class CertificateIn(Strict):
     """The number in the path given to the person ``psn_no`` (from the person's 1101 status
     or the list of persons: a newborn under a parent's name has no number of its own)."""
@@ -154,6 +173,23 @@ def register(
         identities=frozenset(body.identities),
         proofs=frozenset(body.proofs),
         **values,
+    )
+    return _apply(request, user, registration)
+
+
+@router.post("/regions/{admdvs}/newborns", responses=RESPONSES)
+def newborn(request: Request, admdvs: str, body: NewbornIn, user: Writer) -> Any:
+    """新参保 of a newborn under a parent's name without a number of its own yet (B5; B4 decides
+    the benefit start when paid): the answer's ``psn_no`` names the newborn until its number
+    is attached (``POST …/enrollments/{admdvs}/certificate``)."""
+    registration = Registration(
+        chg_type=NEW,
+        insuplc_admdvs=admdvs,
+        psn_type=NEWBORN_PSN_TYPE,
+        under_parent_name=True,
+        identities=frozenset(body.identities),
+        proofs=frozenset(body.proofs),
+        **body.model_dump(exclude={"identities", "proofs"}),
     )
     return _apply(request, user, registration)
 
