@@ -30,6 +30,7 @@ PARAMS = {
     "case_id": "D0123456789abcdef0123",
     "department": "civil_affairs",
     "month": "2022-03",
+    "psn_no": "DP404",  # no such person: another region's person is tested in test_persons.py
 }
 HOME, OTHER = "440700", "520100"
 
@@ -52,7 +53,7 @@ def pages(app: FastAPI) -> Iterator[tuple[str, str, str | None, bool]]:
         assert need is None or isinstance(route, PageRoute), route.path
         path = re.sub(r"\{(\w+)\}", lambda m: PARAMS[m.group(1)], route.path)
         for method in sorted(route.methods):
-            scoped = "{certno}" in route.path or "{admdvs}" in route.path
+            scoped = any(f"{{{p}}}" in route.path for p in ("certno", "admdvs", "psn_no"))
             yield method, path, need.permission if need else None, scoped
 
 

@@ -172,3 +172,73 @@ def test_search_within_the_scope_masked_for_the_analyst_and_the_household(
     assert "440783********0039" in masked and WANG not in masked
     assert web_client.get(f"/persons/{WANG}").status_code == 403
     assert changed(before, counts(demo.url)) == {"read_audit": 1}
+
+
+def test_a_newborn_under_a_parents_name_gets_its_number_later(
+    web_client: TestClient, demo: Demo
+) -> None:
+    """B5 on the form: no number, the parent's name; the newborn's page by psn_no within the
+    scope only; the number attached there, with the errors beside their fields first."""
+    token = sign_in(web_client, demo, "clerk-440783")
+    form = NEWBORN | {"certno": "", "psn_name": "关大文", "proofs": "入户后的户口簿",
+                      "under_parent_name": "on"}  # fmt: skip
+    missing = post(web_client, token, form | {"brdy": ""}, "save")
+    assert missing.status_code == 422
+    assert re.findall(r'id="e-(\w+)">([^<]*)<', missing.text) == [("brdy", "无证件号码时必填。")]
+    adult = post(web_client, token, form | {"brdy": "2022-03-01", "psn_type": "1501"}, "save")
+    assert re.findall(r'id="e-(\w+)">([^<]*)<', adult.text) == [
+        ("certno", "必填（新生儿以父母名义登记时可暂缺）。")
+    ]
+    before = counts(demo.url)
+    saved = post(
+        web_client, token, form | {"brdy": "2022-03-01", "under_parent_name": "on"}, "save"
+    )
+    assert saved.status_code == 303
+    assert changed(before, counts(demo.url)) == {"change_log": 2, "person": 1,
+                                                 "person_version": 1, "enrollment": 1,
+                                                 "enrollment_version": 1}  # fmt: skip
+    with ready(demo.url).connect() as connection:
+        psn_no, flagged = connection.execute(
+            select(t.person_version.c.psn_no, t.person_version.c.under_parent_name).where(
+                t.person_version.c.psn_name == "关大文"
+            )
+        ).one()
+    assert flagged is True
+    location = saved.headers["location"]
+    assert location.startswith(f"/persons/unnumbered/{psn_no}?saved=")
+    shown = text(web_client.get(location).text)
+    assert "证件号码 （尚无证件号码）" in shown and "补登证件号码" in shown
+    assert "城乡居民基本医疗保险 开平市 新生儿 正常参保 2022-03-20" in shown
+    found = web_client.get("/persons", params={"name": "关大文"}).text
+    assert f'<a href="/persons/unnumbered/{psn_no}">关大文</a>' in found
+
+    web_client.cookies.clear()
+    sign_in(web_client, demo, "clerk-520100")
+    assert web_client.get(f"/persons/unnumbered/{psn_no}").status_code == 404
+    web_client.cookies.clear()
+    token = sign_in(web_client, demo, "clerk-440783")
+
+    before = counts(demo.url)
+    attach = f"/persons/unnumbered/{psn_no}/certificate"
+    typed = {"csrf_token": token, "certno": "44078320220301002", "psn_name": "关小明",
+             "valid_from": "2022-05-01"}  # fmt: skip
+    wrong = web_client.post(attach, data=typed)
+    assert wrong.status_code == 422
+    assert re.findall(r'id="e-(\w+)">([^<]*)<', wrong.text) == [
+        ("certno", "证件号码无效：长度应为15位或18位，实为17位")
+    ]
+    assert 'value="关小明"' in wrong.text and 'value="2022-05-01"' in wrong.text
+    register(demo.url, Actor("setup"), "王伟", WANG, "440783")
+    taken = web_client.post(attach, data=typed | {"certno": WANG})
+    assert taken.status_code == 409
+    assert "已属于另一人员" in text(taken.text)
+    before = counts(demo.url)
+    done = web_client.post(attach, data=typed | {"certno": BABY}, follow_redirects=False)
+    assert done.status_code == 303
+    assert done.headers["location"].startswith(f"/persons/{BABY}?saved=")
+    assert changed(before, counts(demo.url)) == {"change_log": 1, "certificate": 1,
+                                                 "person_version": 1}  # fmt: skip
+    again = web_client.get(f"/persons/unnumbered/{psn_no}", follow_redirects=False)
+    assert (again.status_code, again.headers["location"]) == (303, f"/persons/{BABY}")
+    shown = text(web_client.get(f"/persons/{BABY}").text)
+    assert "关小明" in shown and psn_no in shown

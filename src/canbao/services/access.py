@@ -37,6 +37,19 @@ def person_regions(connection: Connection, psn_no: str) -> set[str]:
     return {str(code) for row in rows for code in row if code}
 
 
+def certificate_of(connection: Connection, psn_no: str) -> str | None:
+    """A number the person holds (the latest given), or None for a person without one yet (a
+    newborn under a parent's name, B5; a foreigner, E6)."""
+    c = t.certificate
+    found = connection.execute(
+        select(c.c.certno)
+        .where(c.c.psn_no == psn_no)
+        .order_by(c.c.valid_from.desc(), c.c.change_id.desc())
+        .limit(1)
+    ).scalar()
+    return None if found is None else str(found)
+
+
 def within_scope(policy: Policy, regions: Iterable[str], scope: str) -> bool:
     """Whether any of ``regions`` lies in the scope (a city with its counties, a county)."""
     return any(policy.within(code, scope) for code in regions)

@@ -2,19 +2,22 @@
 API's ``GET /api/v1/persons``: ``access.persons_named``; numbers masked for the roles that
 must not see them), and ``/persons/{certno}``: the person's base data and 1101 status as of a
 date (``registry.status``), the enrollment timeline, every change with the decisions behind it
-(rule ids, citations) and the household (``history.person_history``). Reading a person's page
-is audited as the API's full-record read is (``access.record_read``)."""
+(rule ids, citations) and the household (``history.person_history``); ``/persons/unnumbered/
+{psn_no}``: the same page for a person without a number yet (a newborn under a parent's name,
+B5), with the form that attaches the number (``registry.attach_certificate``). Reading a
+person's page is audited as the API's full-record read is (``access.record_read``)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from canbao.adapters.database import ready
-from canbao.api.deps import Limit, Offset, database_url
+from canbao.adapters.database import ready, unit_of_work
+from canbao.api.deps import Limit, Offset, actor, database_url
+from canbao.api.errors import not_found
 from canbao.api.masking import mask_account, mask_certno, mask_phone
 from canbao.api.security import Need
 from canbao.policy import load_policy
@@ -26,6 +29,7 @@ from canbao.web.session import PageRoute
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 Text = Annotated[str, Query(max_length=64)]
+PsnNo = Annotated[str, Path(min_length=1, max_length=32)]
 
 
 @router.get("/persons", response_class=HTMLResponse)
@@ -88,6 +92,82 @@ def person(
 ) -> Response:
     """The person's page as of a date (default today); ``saved``: the change just saved by
     the registration form. Audited."""
+    return _person_page(request, user, request.state.psn_no, request.state.certno, as_of, saved)
+
+
+@router.get("/persons/unnumbered/{psn_no}", response_class=HTMLResponse)
+def unnumbered(
+    request: Request,
+    psn_no: PsnNo,
+    user: Annotated[User, Depends(Need("person.read"))],
+    as_of: Annotated[str, Query(max_length=10)] = "",
+    saved: Annotated[int | None, Query(ge=1)] = None,
+) -> Response:
+    """The page of a person without a number of their own yet (a newborn under a parent's
+    name, B5), found by psn_no within the scope; once a number is attached, its page."""
+    number = _unnumbered(request, user, psn_no)
+    if number is not None:
+        return RedirectResponse(f"/persons/{number}", status_code=303)
+    return _person_page(request, user, psn_no, "", as_of, saved)
+
+
+@router.post("/persons/unnumbered/{psn_no}/certificate", response_class=HTMLResponse)
+def attach(
+    request: Request,
+    psn_no: PsnNo,
+    user: Annotated[User, Depends(Need("person.write"))],
+    certno: Annotated[str, Form(max_length=32)] = "",
+    psn_name: Annotated[str, Form(max_length=64)] = "",
+    valid_from: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """The newborn's own number and name from ``valid_from`` on (registry.attach_certificate:
+    the person keeps psn_no, relations and history); then the page under the number."""
+    if _unnumbered(request, user, psn_no) is not None:
+        raise not_found(f"人员 {psn_no} 已有证件号码。", "path.psn_no")
+    typed = {"certno": certno, "psn_name": psn_name, "valid_from": valid_from}
+    errors: dict[str, str] = {}
+    number, problem = identity_number(certno) if certno.strip() else (None, "必填。")
+    if number is None:
+        errors["certno"] = problem or "必填。"
+    try:
+        day = date.fromisoformat(valid_from)
+    except ValueError:
+        errors["valid_from"] = "日期应为 YYYY-MM-DD。"
+    if errors or number is None:
+        return _person_page(request, user, psn_no, "", "", None, 422, errors, typed)
+    with unit_of_work(database_url(request), actor(user)) as uow:
+        outcome = registry.attach_certificate(
+            uow, psn_no, "01", number, day, psn_name.strip() or None, load_policy()
+        )
+    if outcome.status == "refused":
+        return _person_page(request, user, psn_no, "", "", None, 409, {}, typed, outcome.reason)
+    return RedirectResponse(f"/persons/{number}?saved={outcome.change_id}", status_code=303)
+
+
+def _unnumbered(request: Request, user: User, psn_no: str) -> str | None:
+    """Not found unless the person is enrolled within the user's scope; the number the
+    person holds already, if any."""
+    with ready(database_url(request)).connect() as connection:
+        regions = access.person_regions(connection, psn_no)
+        if not regions or not access.within_scope(load_policy(), regions, user.region):
+            raise not_found(f"登记库中没有人员编号为 {psn_no} 的人员。", "path.psn_no")
+        return access.certificate_of(connection, psn_no)
+
+
+def _person_page(
+    request: Request,
+    user: User,
+    psn_no: str,
+    certno: str,
+    as_of: str,
+    saved: int | None,
+    status_code: int = 200,
+    attach_errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+    refusal: str | None = None,
+) -> Response:
+    """The person's page (``certno`` empty: a person without a number yet, who gets the form
+    to attach one), audited."""
     errors: dict[str, str] = {}
     day = date.today()
     if as_of:
@@ -95,7 +175,6 @@ def person(
             day = date.fromisoformat(as_of)
         except ValueError:
             errors["as_of"] = "日期应为 YYYY-MM-DD。"
-    psn_no: str = request.state.psn_no
     with ready(database_url(request)).begin() as connection:
         status = registry.status(connection, psn_no, day)
         found = history.person_history(connection, psn_no, day)
@@ -127,9 +206,9 @@ def person(
     return render(
         request,
         "persons/person.html",
-        status_code=422 if errors else 200,
-        certno=request.state.certno,
-        shown_certno=request.state.certno if shown else mask_certno(request.state.certno),
+        status_code=422 if errors else status_code,
+        certno=certno,
+        shown_certno=(certno if shown else mask_certno(certno)) if certno else "（尚无证件号码）",
         psn_no=psn_no,
         psn_name=latest["psn_name"] if latest else "",
         day=day,
@@ -141,4 +220,8 @@ def person(
         household=household,
         saved=saved,
         names=names(),
+        attach_errors=attach_errors or {},
+        typed=typed or {"valid_from": date.today().isoformat()},
+        refusal=refusal,
+        page_path=f"/persons/{certno}" if certno else f"/persons/unnumbered/{psn_no}",
     )

@@ -3,7 +3,9 @@ engine answers before anything is saved (``registry.preview``: the use case run 
 back — eligibility, the proofs needed, when benefits start and the waiting period, and for a
 新参保 what the person pays with which subsidy), each with its rule ids and citations; "保存"
 stores it through the same use case as ``canbao person register|change|stop`` and the API
-(``registry.apply``) and goes to the person's page."""
+(``registry.apply``) and goes to the person's page. A 新参保 of a newborn registered under a
+parent's name (新生儿, the box ticked) may come without a number (B5): its birth date is then
+required, and its page is found by psn_no until the number is attached there."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from canbao.api.security import Need
 from canbao.certno import check_certno
 from canbao.domain.codes import (
     IDENTITIES,
+    NEWBORN_PSN_TYPE,
     REFUND_REASONS,
     REGISTRATION_TYPES,
     RESIDENT_ADULT,
@@ -47,7 +50,8 @@ class RegistrationForm(BaseModel):
     """The posted 登记表; blank fields are None. Sex and birth date default to the number's."""
 
     type: Literal["new", "change", "stop"]
-    certno: str = Field(max_length=32)
+    #: None only for a newborn registered under a parent's name without a number yet (B5).
+    certno: str | None = Field(default=None, max_length=32)
     psn_name: str | None = Field(default=None, max_length=64)
     insuplc_admdvs: str = Field(pattern=r"^[0-9]{6}$")
     accepted_on: date
@@ -75,7 +79,9 @@ class RegistrationForm(BaseModel):
 
     @field_validator("certno")
     @classmethod
-    def _certno(cls, value: str) -> str:
+    def _certno(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         number, problem = identity_number(value)
         if number is None:
             raise ValueError(problem)
@@ -97,7 +103,7 @@ class RegistrationForm(BaseModel):
         return value
 
     def registration(self) -> Registration:
-        checked = check_certno(self.certno)
+        checked = check_certno(self.certno or "")
         values: dict[str, Any] = {
             "chg_type": REGISTRATION_TYPES[TYPES[self.type]],
             "psn_name": (self.psn_name or "").strip(),
@@ -143,6 +149,14 @@ def _parse(values: dict[str, Any]) -> tuple[RegistrationForm | None, dict[str, s
         errors.setdefault("psn_name", "必填。")
     if values.get("type") == "stop" and not values.get("stop_reason"):
         errors.setdefault("stop_reason", "请选择停保原因。")
+    if not str(values.get("certno") or "").strip():
+        # Only a newborn under a parent's name may come without a number (B5): its birth date
+        # cannot be read from one.
+        newborn = values.get("under_parent_name") and values.get("psn_type") == NEWBORN_PSN_TYPE
+        if values.get("type") != "new" or not newborn:
+            errors.setdefault("certno", "必填（新生儿以父母名义登记时可暂缺）。")
+        elif not values.get("brdy"):
+            errors.setdefault("brdy", "无证件号码时必填。")
     return (None if errors else parsed), errors
 
 
@@ -251,7 +265,11 @@ async def submit(request: Request, user: Writer) -> Response:
         return _page(request, user, values, {"insuplc_admdvs": message}, 422)
     registration = parsed.registration()
     with unit_of_work(database_url(request), actor(user)) as uow:
-        if parsed.type != "new" and registry.find_person(uow.connection, "01", parsed.certno):
+        if (
+            parsed.type != "new"
+            and parsed.certno is not None
+            and registry.find_person(uow.connection, "01", parsed.certno)
+        ):
             if _in_scope(uow.connection, policy, user, parsed.certno) is None:
                 message = f"登记库中没有证件号码为 {parsed.certno} 的人员。"
                 return _page(request, user, values, {"certno": message}, 422)
@@ -263,7 +281,11 @@ async def submit(request: Request, user: Writer) -> Response:
         return _page(request, user, values, preview=preview)
     if outcome.status == "refused":
         return _page(request, user, values, status_code=422, refused=outcome)
-    target = f"/persons/{parsed.certno}"
+    target = (
+        f"/persons/{parsed.certno}"
+        if parsed.certno is not None
+        else f"/persons/unnumbered/{outcome.psn_no}"
+    )
     if outcome.change_id is not None:
         target += f"?saved={outcome.change_id}"
     return RedirectResponse(target, status_code=303)
