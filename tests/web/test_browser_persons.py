@@ -1,7 +1,8 @@
 """The person pages in real Chromium (issue 9's browser tests): register a newborn and see the
-benefit start date; stop an enrollment and see it on the timeline as of before and after the
-stop; a refund applied by a clerk and confirmed by a second user. Each test uses persons of its
-own (numbers no demo person has), registered through the pages or the services."""
+benefit start date; a newborn registered without a number gets it on its page; stop an
+enrollment and see it on the timeline as of before and after the stop; a refund applied by a
+clerk and confirmed by a second user. Each test uses persons of its own (numbers no demo person
+has), registered through the pages or the services."""
 
 from __future__ import annotations
 
@@ -46,6 +47,33 @@ def test_register_a_newborn_and_see_the_benefit_start(page: Any, live: Demo) -> 
     assert page.locator("p.saved").is_visible()
     row = page.locator("table.timeline tbody tr").first.locator("td").all_inner_texts()
     assert row[:6] == ["2022-03-20", "正常参保", "新生儿", "2022-03-20", "", "2022-03-01"]
+
+
+def test_a_newborn_without_a_number_gets_it_on_its_page(page: Any, live: Demo) -> None:
+    """B5: registered under the mother's name without a number; the number attached later on
+    the newborn's page, which then lives under the number."""
+    baby = number("44078320220301984")
+    log_in(page, live, "clerk-440783")
+    page.click("nav.menu >> text=参保登记")
+    page.fill("#f-psn_name", "梁美华")
+    page.select_option("#f-insuplc_admdvs", "440783")
+    page.fill("#f-accepted_on", "2022-03-20")
+    page.select_option("#f-psn_type", "1401")
+    page.fill("#f-brdy", "2022-03-01")
+    page.fill("#f-hukou_admdvs", "440783")
+    page.fill("#f-paid_on", "2022-03-20")
+    page.check("input[name=under_parent_name]")
+    page.click("button[value=preview]")
+    page.check("input[name=proofs][value=入户后的户口簿]")
+    page.click("button[value=save]")
+    page.wait_for_url("**/persons/unnumbered/*?saved=*")
+    assert page.locator("#base dd").nth(1).inner_text() == "（尚无证件号码）"
+    page.fill("#attach #f-certno", baby)
+    page.fill("#attach #f-psn_name", "梁小玲")
+    page.fill("#attach #f-valid_from", "2022-05-01")
+    page.click("#attach button[type=submit]")
+    page.wait_for_url(f"**/persons/{baby}?saved=*")
+    assert page.locator("h1").inner_text().startswith("梁小玲")
 
 
 def test_stop_an_enrollment_and_see_it_as_of_before_and_after(page: Any, live: Demo) -> None:
