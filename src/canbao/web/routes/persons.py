@@ -30,6 +30,9 @@ from canbao.web.session import PageRoute
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 Text = Annotated[str, Query(max_length=64)]
 PsnNo = Annotated[str, Path(min_length=1, max_length=32)]
+Reader = Annotated[User, Depends(Need("person.read"))]
+AsOf = Annotated[str, Query(max_length=10)]
+Saved = Annotated[int | None, Query(ge=1)]
 
 
 @router.get("/persons", response_class=HTMLResponse)
@@ -86,9 +89,9 @@ def persons(
 def person(
     request: Request,
     certno: str,
-    user: Annotated[User, Depends(Need("person.read"))],
-    as_of: Annotated[str, Query(max_length=10)] = "",
-    saved: Annotated[int | None, Query(ge=1)] = None,
+    user: Reader,
+    as_of: AsOf = "",
+    saved: Saved = None,
 ) -> Response:
     """The person's page as of a date (default today); ``saved``: the change just saved by
     the registration form. Audited."""
@@ -99,9 +102,9 @@ def person(
 def unnumbered(
     request: Request,
     psn_no: PsnNo,
-    user: Annotated[User, Depends(Need("person.read"))],
-    as_of: Annotated[str, Query(max_length=10)] = "",
-    saved: Annotated[int | None, Query(ge=1)] = None,
+    user: Reader,
+    as_of: AsOf = "",
+    saved: Saved = None,
 ) -> Response:
     """The page of a person without a number of their own yet (a newborn under a parent's
     name, B5), found by psn_no within the scope; once a number is attached, its page."""
@@ -127,8 +130,8 @@ def attach(
     typed = {"certno": certno, "psn_name": psn_name, "valid_from": valid_from}
     errors: dict[str, str] = {}
     number, problem = identity_number(certno) if certno.strip() else (None, "必填。")
-    if number is None:
-        errors["certno"] = problem or "必填。"
+    if problem is not None:
+        errors["certno"] = problem
     try:
         day = date.fromisoformat(valid_from)
     except ValueError:
