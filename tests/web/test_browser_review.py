@@ -19,7 +19,9 @@ pytestmark = pytest.mark.browser
 
 def planted(demo: Demo, scope: str) -> list[str]:
     """The identity numbers of the persons the demo enrolled twice (a second resident relation,
-    …2, while the first, …1, goes on with its one version) with a relation within the scope."""
+    …2, while the first, …1, goes on with its one version) with a relation within the scope.
+    Relations the other tests register (ids drawn at random, no …1 beside them) are not the
+    demo's."""
     e, v, c = t.enrollment, t.enrollment_version, t.certificate
     policy = load_policy()
     with ready(demo.url).connect() as connection:
@@ -35,7 +37,7 @@ def planted(demo: Demo, scope: str) -> list[str]:
         twice = sorted(
             psn_no
             for psn_no, rlts_id, insutype, _ in relations
-            if rlts_id.endswith("2") and insutype == "390" and versions[rlts_id[:-1] + "1"] == 1
+            if rlts_id.endswith("2") and insutype == "390" and versions.get(rlts_id[:-1] + "1") == 1
             and any(policy.within(r, scope) for r in regions[psn_no])
         )  # fmt: skip
         numbers = connection.execute(select(c.c.certno).where(c.c.psn_no.in_(twice))).scalars()
