@@ -217,7 +217,10 @@ assessment = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("rlts_id", String(32), nullable=False),
-    Column("psn_no", String(32), nullable=False, index=True),
+    # The relation's person, for the files and lists; a person's assessments are found through
+    # the person's relations (enrollment.psn_no, then the (relation, year) key): an index of
+    # its own would cost every yearly assessment a third of its writing time.
+    Column("psn_no", String(32), nullable=False),
     Column("year", Integer, nullable=False),
     Column("standard", Money, nullable=False),
     Column("subsidy", Money, nullable=False),

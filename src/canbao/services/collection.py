@@ -4,14 +4,13 @@ accounts households pay from (K3).
 - ``assess``: every active resident enrollee of a region is assessed for the year at the
   year's standard (K2: those who did not change or stop by the deadline are assessed
   automatically). Set-based: a combination (region, confirmed hardship identities, hukou) is
-  what the engine decides on, once per distinct one. The plain majority — no confirmed
-  identity in the year — has its region alone for combination and is counted and written
-  straight from the relations; only the others (identity holders, registrations during the
-  year) are staged in a temporary table with their combination. The decisions go to
-  temporary tables, and INSERT … SELECT statements write the assessments and their funding
-  lines — no per-person decision, query or row in Python. Only identities a second clerk
-  confirmed count (maker-checker, ``hardship.confirmed_identities``). One change_log row for
-  the run holds the distinct decisions.
+  what the engine decides on, once per distinct one. One pass over the relations' versions
+  stages the enrollees in a temporary table; those assessed for the year already are counted
+  and left out, and the identity holders among the rest get their combination there. The
+  decisions go to temporary tables, and INSERT … SELECT statements write the assessments and
+  their funding lines — no per-person decision, query or row in Python. Only identities a
+  second clerk confirmed count (maker-checker, ``hardship.confirmed_identities``). One
+  change_log row for the run holds the distinct decisions.
 - ``export_batch``: the 应征数据 file (SPEC section 7) of the assessments not sent yet and of
   those whose last feedback asks for a resend; one ``tax_batch`` and its members.
 - ``import_feedback``: each feedback line becomes a payment event — paid, resend (not the
@@ -144,16 +143,17 @@ _BITS = {code: 1 << n for n, code in enumerate(IDENTITIES)}
 # The assessment's scratch tables (temporary: the connection's own, dropped after the run).
 _SCRATCH = MetaData()
 #: The enrollees to assess: their identities (bits) and hukou ('' when it does not matter)
-#: on the day they are assessed for.
+#: on the day they are assessed for. Created from its query (``_stage``): its columns here
+#: are how it is read.
 _ENROLLEE = Table(
     "assess_enrollee",
     _SCRATCH,
-    Column("rlts_id", String(32), nullable=False),
-    Column("psn_no", String(32), nullable=False),
-    Column("region", Region, nullable=False),
-    Column("day", Date, nullable=False),
-    Column("identities", Integer, nullable=False, server_default="0"),
-    Column("hukou", Region, nullable=False, server_default=""),
+    Column("rlts_id", String(32)),
+    Column("psn_no", String(32)),
+    Column("region", Region),
+    Column("day", Date),
+    Column("identities", Integer),
+    Column("hukou", Region),
     prefixes=["TEMPORARY"],
 )
 #: The registration days during the year that are for another year (the policy says which).
@@ -219,19 +219,15 @@ def assess(
 ) -> AssessReport:
     """Assess ``year`` for every active resident enrollee of ``region`` (and its districts).
 
-    Set-based: the enrollees holding a confirmed identity in the year and those registered
-    during it are staged in a temporary table with their combination; the engine decides once
-    per distinct combination; the decisions go to a temporary table; one INSERT … SELECT
-    writes the assessments of the plain majority straight from the relations, one more those
-    of the staged, and one their funding lines."""
+    Set-based: the enrollees are staged in a temporary table with their combination
+    (:func:`_stage`; those assessed for the year already are ``unchanged``); the engine
+    decides once per distinct combination; the decisions go to a temporary table; one INSERT
+    … SELECT writes the assessments and one their funding lines."""
     policy = policy or load_policy()
     connection = uow.connection
     regions = enrollment_regions(connection, policy, region)
-    unchanged = _already_assessed(connection, regions, year)
-    # Only when some are assessed already does "not assessed yet" need checking: on a year's
-    # first run the planner, which thinks the table empty, would rescan it for every row.
-    pending = unchanged > 0
-    counts = combination_counts(connection, policy, regions, year, pending)
+    unchanged = _stage(connection, policy, regions, year, pending=True)
+    counts = _staged_counts(connection)
     decisions = {c: decide_combination(policy, c, year) for c in counts}
     decided = {c: n for c, n in counts.items() if decisions[c].status is Status.DECIDED}
     gaps = _gaps(counts, decisions)
@@ -247,7 +243,7 @@ def assess(
         decisions=((k2,) if k2 else ()) + tuple(distinct),
     )
     answers = {c: decisions[c].answer for c in decided}
-    _write(connection, regions, year, pending, change_id, answers)
+    _write(connection, year, change_id, answers)
     _drop_scratch(connection)
     declarations: dict[str, int] = {}
     for combination, count in decided.items():
@@ -262,26 +258,22 @@ def combination_counts(
     connection: Connection, policy: Policy, regions: list[str], year: int, pending: bool = True
 ) -> dict[Combination, int]:
     """How many of the active resident enrollees of ``regions`` for ``year`` share each
-    combination: the plain majority counted by region straight from the relations, the staged
-    ones (``assess_enrollee``, left for the caller) by their combination. ``pending``: only
-    those not assessed for the year yet (the assessment); otherwise all of them (a what-if)."""
+    combination, staged (``assess_enrollee``, left for the caller). ``pending``: only those
+    not assessed for the year yet (the assessment); otherwise all of them (a what-if)."""
     _stage(connection, policy, regions, year, pending)
-    plain = _plain(regions, year, pending).subquery()
+    return _staged_counts(connection)
+
+
+def _staged_counts(connection: Connection) -> dict[Combination, int]:
     en = _ENROLLEE
-    counts = {
-        Combination(region, NONE, None): int(count)
-        for region, count in connection.execute(
-            select(plain.c.region, func.count()).group_by(plain.c.region)
+    return {
+        Combination(region, _identities(bits), hukou or None): int(count)
+        for region, bits, hukou, count in connection.execute(
+            select(en.c.region, en.c.identities, en.c.hukou, func.count()).group_by(
+                en.c.region, en.c.identities, en.c.hukou
+            )
         )
     }
-    for region, bits, hukou, count in connection.execute(
-        select(en.c.region, en.c.identities, en.c.hukou, func.count()).group_by(
-            en.c.region, en.c.identities, en.c.hukou
-        )
-    ):
-        combination = Combination(region, _identities(bits), hukou or None)
-        counts[combination] = counts.get(combination, 0) + int(count)
-    return counts
 
 
 def funding_lines(answer: dict[str, Any]) -> list[dict[str, Any]]:
@@ -319,18 +311,19 @@ def _declaration(answer: dict[str, Any]) -> str:
 
 def _stage(
     connection: Connection, policy: Policy, regions: list[str], year: int, pending: bool
-) -> None:
+) -> int:
     """Fill ``assess_identity`` with the confirmed identities overlapping the year
     (:func:`_held_identities`) of the regions' persons, and ``assess_enrollee`` with the
-    enrollees whose combination is not plain for certain: the relations normal on the first
-    day of the year whose person holds such an identity, and those registered during the year
-    for the year (:func:`_not_for_year`; with ``pending``, not assessed for the year yet). Then
-    their identities on the day they are assessed for (:func:`_holds`), and their hukou on it
-    where they hold one (:func:`_hukou_on`). The others are ``_plain``."""
+    enrollees: the relations normal on the first day of the year, and those registered during
+    the year for the year (:func:`_not_for_year`). With ``pending``, those assessed for the
+    year already are counted and left out: how many, the answer. Then the identities of the
+    holders on the day they are assessed for (:func:`_holds`), and their hukou on it where they
+    hold one (:func:`_hukou_on`); the others keep none and ''."""
     first_day = date(year, 1, 1)
+    e, en, day, i, a = t.enrollment, _ENROLLEE, _DAY, _IDENTITY, t.assessment
     _drop_scratch(connection)
-    _SCRATCH.create_all(connection)
-    e, en, day, i = t.enrollment, _ENROLLEE, _DAY, _IDENTITY
+    # assess_enrollee is created from its query below.
+    _SCRATCH.create_all(connection, [i, day, _DECISION, _FUNDING])
     held = _held_identities(year).subquery()
     connection.execute(
         insert(i).from_select(
@@ -343,14 +336,19 @@ def _stage(
         )
     )
     _analyze(connection, i)
-    columns = ["rlts_id", "psn_no", "region", "day"]
-    holding = (
-        select(e.c.rlts_id, e.c.psn_no, e.c.insuplc_admdvs, literal(first_day, Date))
-        .select_from(e.join(t.enrollment_version))
-        .where(_valid_on(first_day), _to_assess(regions, year, pending), _holds_identity())
+    # CREATE TABLE … AS: PostgreSQL reads the relations' versions with parallel workers for
+    # it, which it does not for an INSERT.
+    enrollees = _enrollees(regions, year, pending=False).subquery()
+    connection.execute(
+        select(
+            enrollees.c.rlts_id,
+            enrollees.c.psn_no,
+            enrollees.c.insuplc_admdvs.label("region"),
+            enrollees.c.day,
+            literal(0).label("identities"),
+            literal("").label("hukou"),
+        ).into(en.name, temporary=True)
     )
-    connection.execute(insert(en).from_select(columns, holding))
-    connection.execute(insert(en).from_select(columns, _registered(regions, year, pending)))
     later = en.c.day > first_day
     registration_days = connection.execute(select(en.c.region, en.c.day).where(later).distinct())
     not_for_year = [
@@ -368,6 +366,17 @@ def _stage(
             )
         )
     _analyze(connection, en)
+    unchanged = 0
+    if pending:
+        # A query of its own, before any row of the run is written: the planner sees the
+        # assessments as they are (inside the INSERT that writes them, it would plan on the
+        # table as it was before — empty on a year's first run — and rescan it for every row).
+        assessed = select(a.c.id).where(a.c.rlts_id == en.c.rlts_id, a.c.year == year).exists()
+        unchanged = connection.execute(
+            select(func.count()).select_from(en).where(assessed)
+        ).scalar_one()
+        if unchanged:
+            connection.execute(delete(en).where(assessed))
     bits = (
         select(func.coalesce(func.sum(distinct(i.c.bit)), 0))
         .where(_holds(i, en.c.psn_no, en.c.day))
@@ -381,6 +390,7 @@ def _stage(
         .where(en.c.identities > 0)
         .values(hukou=func.coalesce(_hukou_on(en.c.psn_no, en.c.day), ""))
     )
+    return int(unchanged)
 
 
 def count_combinations(
@@ -501,24 +511,6 @@ def _hukou_on(psn_no: Any, day: Any) -> Any:
     )
 
 
-def _holds_identity() -> Any:
-    """The relation's person holds a confirmed identity some day of the year (staged)."""
-    i = _IDENTITY
-    return select(i.c.psn_no).where(i.c.psn_no == t.enrollment.c.psn_no).exists()
-
-
-def _plain(regions: list[str], year: int, pending: bool) -> Select[Any]:
-    """The plain majority, straight from the relations: normal on the first day of the year,
-    their person holding no confirmed identity in the year (their combination is their region
-    alone: no identities, hukou irrelevant). (rlts_id, psn_no, region)"""
-    e = t.enrollment
-    return (
-        select(e.c.rlts_id, e.c.psn_no, e.c.insuplc_admdvs.label("region"))
-        .select_from(e.join(t.enrollment_version))
-        .where(_valid_on(date(year, 1, 1)), _to_assess(regions, year, pending), ~_holds_identity())
-    )
-
-
 def _registered(regions: list[str], year: int, pending: bool) -> Select[Any]:
     """Relations registered during the year (their first version valid after its first day),
     normal then, with the day; whether they are for the year is the policy's to say."""
@@ -547,17 +539,11 @@ def _registered(regions: list[str], year: int, pending: bool) -> Select[Any]:
 
 
 def _write(
-    connection: Connection,
-    regions: list[str],
-    year: int,
-    pending: bool,
-    change_id: int,
-    answers: dict[Combination, Any],
+    connection: Connection, year: int, change_id: int, answers: dict[Combination, Any]
 ) -> None:
-    """The decisions into their scratch tables, then the assessments — the plain majority's
-    straight from the relations, the staged enrollees' — and their funding lines (C4: they
-    add up to the subsidy; ``undetermined`` where the documents leave the split open), each
-    by one INSERT … SELECT."""
+    """The decisions into their scratch tables, then the staged enrollees' assessments and
+    their funding lines (C4: they add up to the subsidy; ``undetermined`` where the documents
+    leave the split open), each by one INSERT … SELECT."""
     decision_rows, funding_rows = [], []
     for combination, answer in answers.items():
         key = {
@@ -580,56 +566,54 @@ def _write(
             for n, line in enumerate(funding_lines(answer))
         ]
     connection.execute(insert(_DECISION), decision_rows)
-    plain = _plain(regions, year, pending).add_columns(
-        literal(0).label("identities"), literal("").label("hukou")
-    )
-    enrollees = [plain.subquery(), _ENROLLEE]
-    d, f, a = _DECISION, _FUNDING, t.assessment
-    for en in enrollees:
-        connection.execute(
-            insert(a).from_select(
-                [
-                    "rlts_id",
-                    "psn_no",
-                    "year",
-                    "standard",
-                    "subsidy",
-                    "payable",
-                    "subsidy_identity",
-                    "declaration",
-                    "change_id",
-                ],
-                select(
-                    en.c.rlts_id,
-                    en.c.psn_no,
-                    literal(year),
-                    d.c.standard,
-                    d.c.subsidy,
-                    d.c.payable,
-                    d.c.subsidy_identity,
-                    d.c.declaration,
-                    literal(change_id),
-                ).select_from(en.join(d, _same_combination(d, en))),
+    _analyze(connection, _DECISION)
+    en, d, f, a = _ENROLLEE, _DECISION, _FUNDING, t.assessment
+    connection.execute(
+        insert(a).from_select(
+            [
+                "rlts_id",
+                "psn_no",
+                "year",
+                "standard",
+                "subsidy",
+                "payable",
+                "subsidy_identity",
+                "declaration",
+                "change_id",
+            ],
+            select(
+                en.c.rlts_id,
+                en.c.psn_no,
+                literal(year),
+                d.c.standard,
+                d.c.subsidy,
+                d.c.payable,
+                d.c.subsidy_identity,
+                d.c.declaration,
+                literal(change_id),
             )
+            .select_from(en.join(d, _same_combination(d, en)))
+            # In the order of the relations: the (relation, year) key takes them in its own.
+            .order_by(en.c.rlts_id),
         )
+    )
     if not funding_rows:
         return
     connection.execute(insert(f), funding_rows)
-    if all(row["identities"] for row in funding_rows):
-        enrollees = enrollees[1:]  # no plain combination is subsidized: not read again
-    for en in enrollees:
-        connection.execute(
-            insert(t.subsidy_line).from_select(
-                ["assessment_id", "source", "amount"],
-                select(a.c.id, f.c.source, f.c.amount)
-                .select_from(
-                    f.join(en, _same_combination(f, en)).join(
-                        a, and_(a.c.rlts_id == en.c.rlts_id, a.c.year == year)
-                    )
-                )
-                .order_by(a.c.id, f.c.line),
-            )
+    _analyze(connection, f)
+    # The assessment by its key, one lookup a funded row: as a join, the planner (misjudging
+    # how many rows share a combination) may rescan the assessments for every row.
+    assessment_id = (
+        select(a.c.id).where(a.c.rlts_id == en.c.rlts_id, a.c.year == year).scalar_subquery()
+    )
+    connection.execute(
+        insert(t.subsidy_line).from_select(
+            ["assessment_id", "source", "amount"],
+            select(assessment_id, f.c.source, f.c.amount)
+            .select_from(f.join(en, _same_combination(f, en)))
+            .order_by(en.c.rlts_id, f.c.line),
         )
+    )
 
 
 def _same_combination(table: Table, en: Any) -> Any:
@@ -655,17 +639,6 @@ def enrollment_regions(connection: Connection, policy: Policy, region: str) -> l
     """The enrollment regions within ``region`` (itself and its districts) the registry holds."""
     held = connection.execute(select(t.enrollment.c.insuplc_admdvs).distinct()).scalars()
     return sorted({code for code in held if policy.within(code, region)} | {region})
-
-
-def _already_assessed(connection: Connection, regions: list[str], year: int) -> int:
-    a, e = t.assessment, t.enrollment
-    return int(
-        connection.execute(
-            select(func.count())
-            .select_from(a.join(e, e.c.rlts_id == a.c.rlts_id))
-            .where(a.c.year == year, e.c.insuplc_admdvs.in_(regions))
-        ).scalar_one()
-    )
 
 
 _OTHER_VERSION = t.enrollment_version.alias("other_version")
@@ -1048,7 +1021,7 @@ def _match(
         .select_from(
             item.join(a, a.c.id == item.c.assessment_id).join(e, e.c.rlts_id == a.c.rlts_id)
         )
-        .where(item.c.batch_id == line.batch_id, a.c.psn_no == psn_no, a.c.year == line.year)
+        .where(item.c.batch_id == line.batch_id, e.c.psn_no == psn_no, a.c.year == line.year)
         .order_by(a.c.id)
         .limit(1)
     ).first()
@@ -1108,8 +1081,12 @@ def payment_status(connection: Connection, psn_no: str, year: int) -> str | None
     """The person's payment status for ``year``, from the events: the latest feedback's result
     (paid, resend, abandoned, failed); ``sent`` when sent without feedback yet; ``assessed``
     when not sent; None when not assessed."""
-    a, p, item = t.assessment, t.payment, t.tax_batch_item
-    mine = select(a.c.id).where(a.c.psn_no == psn_no, a.c.year == year)
+    a, e, p, item = t.assessment, t.enrollment, t.payment, t.tax_batch_item
+    mine = (
+        select(a.c.id)
+        .select_from(e.join(a, a.c.rlts_id == e.c.rlts_id))
+        .where(e.c.psn_no == psn_no, a.c.year == year)
+    )
     latest = connection.execute(
         select(p.c.result).where(p.c.assessment_id.in_(mine)).order_by(p.c.id.desc()).limit(1)
     ).scalar()

@@ -331,7 +331,7 @@ def _read(connection: Connection, registrations: list[Registration]) -> list[_Kn
         _lock(connection, psn_nos)
         persons = _person_versions(connection, psn_nos)
         relations = _relation_versions(connection, psn_nos)
-        paid = _first_payments(connection, t.assessment.c.psn_no, psn_nos)
+        paid = _first_payments(connection, t.enrollment.c.psn_no, psn_nos)
     unit_ids = {r.unit_id for r in registrations if r.unit_id is not None}
     units = {}
     if unit_ids:
@@ -591,12 +591,13 @@ def _first_payments(
     connection: Connection, whose: Any, keys: list[str]
 ) -> dict[str, dict[int, date]]:
     """The first day a contribution of each year was paid, for the assessments whose column
-    ``whose`` (the person's, the relation's) is one of ``keys``: key → year → day."""
-    a, p = t.assessment, t.payment
+    ``whose`` (the relation's person or id: a column of ``enrollment``) is one of ``keys``:
+    key → year → day."""
+    a, e, p = t.assessment, t.enrollment, t.payment
     found: dict[str, dict[int, date]] = {}
     rows = connection.execute(
         select(whose, a.c.year, func.min(p.c.paid_on))
-        .select_from(p.join(a))
+        .select_from(e.join(a, a.c.rlts_id == e.c.rlts_id).join(p))
         .where(whose.in_(keys), p.c.result == PAID)
         .group_by(whose, a.c.year)
     )
@@ -658,7 +659,7 @@ def attach_certificate(
             day,
             frozenset(fields),
             since,
-            _first_payments(connection, t.assessment.c.psn_no, [psn_no]).get(psn_no, {}).get(year),
+            _first_payments(connection, t.enrollment.c.psn_no, [psn_no]).get(psn_no, {}).get(year),
         )
         decisions = tuple(d for d in (handled, k6) if d is not None)
         if _open(decisions):
@@ -826,7 +827,7 @@ def _permit_stop(
     uow: UnitOfWork, psn_no: str, row: RowMapping, expires: date, policy: Policy
 ) -> Outcome:
     person = person_as_of(uow.connection, psn_no, expires)
-    paid = _first_payments(uow.connection, t.assessment.c.rlts_id, [row["rlts_id"]])
+    paid = _first_payments(uow.connection, t.enrollment.c.rlts_id, [row["rlts_id"]])
     paid_on = paid.get(row["rlts_id"], {}).get(expires.year)
     facts = benefit.BenefitFacts(
         region=row["insuplc_admdvs"],

@@ -33,9 +33,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_assessment")),
         sa.UniqueConstraint("rlts_id", "year", name="uq_assessment_rlts_id_year"),
     )
-    with op.batch_alter_table("assessment", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_assessment_psn_no"), ["psn_no"], unique=False)
-
     op.create_table(
         "change_log",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -823,8 +820,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_change_log_psn_no"))
 
     op.drop_table("change_log")
-    with op.batch_alter_table("assessment", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_assessment_psn_no"))
-
     op.drop_table("assessment")
     # ### end Alembic commands ###
