@@ -60,11 +60,6 @@ BEGIN, END = "<!-- bench registry: begin -->", "<!-- bench registry: end -->"
 LOOKUPS = 2_000
 SEED = 6
 REGION, YEAR = "440783", 2022
-#: The bench's server set as one serving a registry of this size would be, rather than with
-#: PostgreSQL's defaults (128 MB of shared buffers, 4 MB of working memory a sort or hash):
-#: room in shared memory for the 1,000,000-person database (1.4 GB), and for a region's
-#: enrollees in one sort or hash.
-SERVER = {"shared_buffers": "2GB", "work_mem": "64MB"}
 #: Kaiping, Meizhou (its counties), Guiyang (its districts) and Gui'an.
 JURISDICTIONS = ("440783", "441400", "520100", "520190")
 HEADERS = (
@@ -393,7 +388,7 @@ def bench_registry(
     from canbao.adapters.postgres_server import private_server
 
     figures: list[Figure] = []
-    with private_server(settings=SERVER) as server:
+    with private_server() as server:
         databases = iter(range(1, 100))
 
         def fresh() -> str:

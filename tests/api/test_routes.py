@@ -18,15 +18,18 @@ from api_helpers import (
     WANG,
     ZHAO,
     auth,
+    certno,
+    resident,
 )
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from canbao.adapters import tables as t
-from canbao.adapters.database import ready
+from canbao.adapters.database import Actor, ready, unit_of_work
 from canbao.cli.decide import decide_inputs
 from canbao.domain.decision import to_json
+from canbao.services import registry
 from registry_helpers import changed, counts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,6 +111,30 @@ def test_a_persons_status_as_of_a_date_and_the_read_is_audited(
     )
     earlier = client.get(f"/api/v1/persons/{WANG}", params={"as_of": "2021-10-14"}, headers=CLERK)
     assert (earlier.status_code, earlier.json()["field"]) == (404, "query.as_of")
+
+
+def test_status_of_a_person_never_enrolled_by_hukou_scope_audited_only_within_it(
+    client: TestClient, url: str
+) -> None:
+    """Without a relation, the person's hukou puts them in a scope (services.access): read
+    and audited within it; elsewhere the same 404 as for nobody, and no audit row. On
+    PostgreSQL this is the asynchronous path's fall-back (adapters.pg_async)."""
+    number = certno(KAIPING, 5)
+    with unit_of_work(url, Actor("setup")) as uow:
+        psn_no = registry.ensure_person(uow, resident(number, "李娜", KAIPING))
+    before = counts(url)
+    elsewhere = client.get(f"/api/v1/persons/{number}", headers=auth("clerk", NANMING))
+    assert (elsewhere.status_code, elsewhere.json()["field"]) == (404, "path.certno")
+    assert changed(before, counts(url)) == {}
+    within = client.get(f"/api/v1/persons/{number}", headers=CLERK)
+    assert within.status_code == 200
+    body = within.json()
+    assert (body["baseinfo"]["psn_no"], body["baseinfo"]["psn_name"]) == (psn_no, "李娜")
+    assert (body["insuinfo"], body["idetinfo"]) == ([], [])
+    assert changed(before, counts(url)) == {"read_audit": 1}
+    with ready(url).connect() as connection:
+        audit = connection.execute(select(t.read_audit)).mappings().one()
+    assert (audit["username"], audit["psn_no"]) == (f"clerk-{JIANGMEN}", psn_no)
 
 
 def test_persons_by_name_paged_within_the_scope_masked_for_analysts(client: TestClient) -> None:

@@ -4,12 +4,15 @@ and the staff web UI's pages (``canbao.web``) on the same security model."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
 from pydantic.json_schema import models_json_schema
 
 from canbao import __version__, web
+from canbao.adapters import pg_async
 from canbao.api import errors
 from canbao.api.routes import ROUTERS
 from canbao.api.routes.decide import CONTRACT_MODELS
@@ -24,10 +27,20 @@ county) and the work of the role. Errors: `{code, message, field}`.
 """
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await pg_async.close()
+
+
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
     settings = settings or ApiSettings()
     app = FastAPI(
-        title="canbao 参保", version=__version__, description=DESCRIPTION, redirect_slashes=False
+        title="canbao 参保",
+        version=__version__,
+        description=DESCRIPTION,
+        redirect_slashes=False,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.login_limiter = LoginLimiter(settings.login_failures, settings.login_window_seconds)

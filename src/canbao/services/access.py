@@ -13,28 +13,35 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, insert, select
+from psycopg import AsyncConnection
+from sqlalchemy import ColumnElement, Connection, bindparam, func, insert, select
 
+from canbao.adapters import pg_async
 from canbao.adapters import tables as t
 from canbao.adapters.tax_files import FeedbackLine
 from canbao.policy import Policy
 from canbao.services.registry import person_as_of
-from canbao.services.status import Holder, holder
+from canbao.services.status import BY_CERTIFICATE, Holder, holder, holder_of
 
 
 def person_regions(connection: Connection, psn_no: str) -> set[str]:
     """The regions of the person's enrollment relations; for someone never enrolled, the
     hukou and residence regions the person's versions give."""
-    enrolled = connection.execute(
-        select(t.enrollment.c.insuplc_admdvs).where(t.enrollment.c.psn_no == psn_no)
-    ).scalars()
-    regions = {str(code) for code in enrolled}
+    regions = {str(code) for code in connection.execute(_ENROLLED, {"psn_no": psn_no}).scalars()}
     if regions:
         return regions
-    v = t.person_version
-    rows = connection.execute(select(v.c.hukou_admdvs, v.c.resd_admdvs).where(v.c.psn_no == psn_no))
+    rows = connection.execute(_LIVED, {"psn_no": psn_no})
     return {str(code) for row in rows for code in row if code}
+
+
+_ENROLLED = select(t.enrollment.c.insuplc_admdvs).where(
+    t.enrollment.c.psn_no == bindparam("psn_no")
+)
+_LIVED = select(t.person_version.c.hukou_admdvs, t.person_version.c.resd_admdvs).where(
+    t.person_version.c.psn_no == bindparam("psn_no")
+)
 
 
 def certificate_of(connection: Connection, psn_no: str) -> str | None:
@@ -98,6 +105,40 @@ def read_status(
         return None
     if found.status is not None:
         record_read(connection, reader, found.psn_no, route, client)
+    return found
+
+
+async def read_status_async(
+    connection: AsyncConnection[Any],
+    policy: Policy,
+    cert_type: str,
+    certno: str,
+    scope: str,
+    as_of: date,
+    reader: str,
+    route: str,
+    client: str | None,
+) -> Holder | None:
+    """``read_status`` on an asynchronous PostgreSQL connection in autocommit (the service's
+    status query, ``adapters.pg_async``): the same statements and answers; the audit row is
+    written before the answer is returned."""
+    rows = await pg_async.fetch(
+        connection, BY_CERTIFICATE, {"cert_type": cert_type, "certno": certno, "day": as_of}
+    )
+    found = holder_of(rows, as_of)
+    if found is None:
+        return None
+    regions = found.regions
+    if not regions:
+        enrolled = await pg_async.fetch(connection, _ENROLLED, {"psn_no": found.psn_no})
+        regions = frozenset(str(row[0]) for row in enrolled)
+    if not regions:
+        lived = await pg_async.fetch(connection, _LIVED, {"psn_no": found.psn_no})
+        regions = frozenset(str(code) for row in lived for code in row if code)
+    if not within_scope(policy, regions, scope):
+        return None
+    if found.status is not None:
+        await pg_async.execute(connection, _READ, _read_values(reader, found.psn_no, route, client))
     return found
 
 
@@ -260,17 +301,23 @@ def record_read(
     connection: Connection, username: str, psn_no: str, route: str, client: str | None
 ) -> None:
     """Append who read whose full record, when, through which route."""
-    connection.execute(
-        _READ,
-        {
-            "read_at": dt.datetime.now(dt.UTC),
-            "username": username,
-            "psn_no": psn_no,
-            "route": route[:255],
-            "client": client[:64] if client else None,
-        },
-    )
+    connection.execute(_READ, _read_values(username, psn_no, route, client))
+
+
+def _read_values(username: str, psn_no: str, route: str, client: str | None) -> dict[str, Any]:
+    return {
+        "read_at": dt.datetime.now(dt.UTC),
+        "username": username,
+        "psn_no": psn_no,
+        "route": route[:255],
+        "client": client[:64] if client else None,
+    }
 
 
 #: The audit row's statement, built once (it runs on every status query).
-_READ = insert(t.read_audit)
+_AUDITED = ("read_at", "username", "psn_no", "route", "client")
+_READ = (
+    insert(t.read_audit)
+    .values({name: bindparam(name) for name in _AUDITED})
+    .inline()  # no RETURNING of the new id: nobody reads it
+)

@@ -106,7 +106,7 @@ def _rows(who: ColumnElement[Any]) -> Any:
 
 
 _BY_PERSON = _rows(bindparam("psn_no", type_=t.person.c.psn_no.type))
-_BY_CERTIFICATE = _rows(
+BY_CERTIFICATE = _rows(
     select(t.certificate.c.psn_no)
     .where(
         t.certificate.c.psn_cert_type == bindparam("cert_type"),
@@ -126,8 +126,13 @@ def holder(connection: Connection, cert_type: str, certno: str, as_of: date) -> 
     """The person of a certificate (None when nobody holds it), the regions of their
     relations and their 1101 answer as of a day."""
     rows = connection.execute(
-        _BY_CERTIFICATE, {"cert_type": cert_type, "certno": certno, "day": as_of}
+        BY_CERTIFICATE, {"cert_type": cert_type, "certno": certno, "day": as_of}
     ).all()
+    return holder_of(rows, as_of)
+
+
+def holder_of(rows: Sequence[Any], as_of: date) -> Holder | None:
+    """The holder from the rows of ``BY_CERTIFICATE`` (None: nobody holds the certificate)."""
     if not rows:
         return None
     regions = frozenset(str(r.insuplc_admdvs) for r in rows if r.insuplc_admdvs is not None)

@@ -8,9 +8,11 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from canbao.adapters import pg_async
 from canbao.adapters.database import ready
 from canbao.api.deps import Limit, Offset, Page, database_url
 from canbao.api.errors import ERRORS, not_found
@@ -18,6 +20,7 @@ from canbao.api.masking import mask_account, mask_certno, mask_phone
 from canbao.api.security import GuardedRoute, Need, person_not_found
 from canbao.policy import load_policy
 from canbao.services import access
+from canbao.services.status import Holder
 from canbao.services.users import User
 
 router = APIRouter(prefix="/api/v1/persons", tags=["persons"], route_class=GuardedRoute)
@@ -112,7 +115,7 @@ class Status1101(BaseModel):
     response_model=Status1101,
     responses={k: ERRORS[k] for k in (401, 403, 404, 422)},
 )
-def person(
+async def person(
     request: Request,
     certno: CertNo,
     user: Annotated[User, Depends(Need("person.read", finds_person=True))],
@@ -123,18 +126,15 @@ def person(
     day = as_of or date.today()
     client = request.client.host if request.client else None
     route = getattr(request.scope.get("route"), "path", request.url.path)
-    with ready(database_url(request)).begin() as connection:
-        read = access.read_status(
-            connection,
-            load_policy(),
-            request.state.cert_type,
-            request.state.certno,
-            user.region,
-            day,
-            user.name,
-            route,
-            client,
-        )
+    url = database_url(request)
+    asked = (request.state.cert_type, request.state.certno, user.region, day, user.name, route)
+    connections = await pg_async.pool(url)
+    if connections is None:
+        read = await run_in_threadpool(_read_status, url, *asked, client)
+    else:
+        # PostgreSQL: from the loop, on an asynchronous connection (adapters.pg_async).
+        async with connections.connection() as connection:
+            read = await access.read_status_async(connection, load_policy(), *asked, client)
     if read is None:
         raise person_not_found(request.state.certno)
     if read.status is None:
@@ -142,3 +142,19 @@ def person(
     # The answer is the 1101 shape already (strings and numbers): sent as it is, not checked
     # again against the response model, which documents it.
     return JSONResponse(read.status)
+
+
+def _read_status(
+    url: str,
+    cert_type: str,
+    certno: str,
+    scope: str,
+    day: date,
+    reader: str,
+    route: str,
+    client: str | None,
+) -> Holder | None:
+    with ready(url).begin() as connection:
+        return access.read_status(
+            connection, load_policy(), cert_type, certno, scope, day, reader, route, client
+        )
