@@ -312,32 +312,21 @@ def _declaration(answer: dict[str, Any]) -> str:
 def _stage(
     connection: Connection, policy: Policy, regions: list[str], year: int, pending: bool
 ) -> int:
-    """Fill ``assess_identity`` with the confirmed identities overlapping the year
-    (:func:`_held_identities`) of the regions' persons, and ``assess_enrollee`` with the
-    enrollees: the relations normal on the first day of the year, and those registered during
-    the year for the year (:func:`_not_for_year`). With ``pending``, those assessed for the
-    year already are counted and left out: how many, the answer. Then the identities of the
-    holders on the day they are assessed for (:func:`_holds`), and their hukou on it where they
-    hold one (:func:`_hukou_on`); the others keep none and ''."""
+    """Fill ``assess_enrollee`` with the enrollees: the relations normal on the first day of
+    the year, and those registered during the year for the year (:func:`_not_for_year`). With
+    ``pending``, those assessed for the year already are counted and left out: how many, the
+    answer. Then ``assess_identity`` with the confirmed identities overlapping the year
+    (:func:`_held_identities`) of the enrollees' persons, and the identities of the holders on
+    the day they are assessed for (:func:`_holds`), and their hukou on it where they hold one
+    (:func:`_hukou_on`); the others keep none and ''."""
     first_day = date(year, 1, 1)
-    e, en, day, i, a = t.enrollment, _ENROLLEE, _DAY, _IDENTITY, t.assessment
+    en, day, i, a = _ENROLLEE, _DAY, _IDENTITY, t.assessment
     _drop_scratch(connection)
     # assess_enrollee is created from its query below.
     _SCRATCH.create_all(connection, [i, day, _DECISION, _FUNDING])
-    held = _held_identities(year).subquery()
-    connection.execute(
-        insert(i).from_select(
-            ["psn_no", "bit", "begin", "end"],
-            select(held).where(
-                select(e.c.rlts_id)
-                .where(e.c.psn_no == held.c.psn_no, e.c.insuplc_admdvs.in_(regions))
-                .exists()
-            ),
-        )
-    )
-    _analyze(connection, i)
     # CREATE TABLE … AS: PostgreSQL reads the relations' versions with parallel workers for
-    # it, which it does not for an INSERT.
+    # it, which it does not for an INSERT. In the relations' order: the assessments are
+    # written in it (their (relation, year) key takes them in its own order).
     enrollees = _enrollees(regions, year, pending=False).subquery()
     connection.execute(
         select(
@@ -347,7 +336,9 @@ def _stage(
             enrollees.c.day,
             literal(0).label("identities"),
             literal("").label("hukou"),
-        ).into(en.name, temporary=True)
+        )
+        .order_by(enrollees.c.rlts_id)
+        .into(en.name, temporary=True)
     )
     later = en.c.day > first_day
     registration_days = connection.execute(select(en.c.region, en.c.day).where(later).distinct())
@@ -377,6 +368,14 @@ def _stage(
         ).scalar_one()
         if unchanged:
             connection.execute(delete(en).where(assessed))
+    held = _held_identities(year).subquery()
+    connection.execute(
+        insert(i).from_select(
+            ["psn_no", "bit", "begin", "end"],
+            select(held).where(held.c.psn_no.in_(select(en.c.psn_no))),
+        )
+    )
+    _analyze(connection, i)
     bits = (
         select(func.coalesce(func.sum(distinct(i.c.bit)), 0))
         .where(_holds(i, en.c.psn_no, en.c.day))
@@ -592,9 +591,8 @@ def _write(
                 d.c.declaration,
                 literal(change_id),
             )
-            .select_from(en.join(d, _same_combination(d, en)))
-            # In the order of the relations: the (relation, year) key takes them in its own.
-            .order_by(en.c.rlts_id),
+            # In the staging's order, the relations' (hash joined, the decisions hashed).
+            .select_from(en.join(d, _same_combination(d, en))),
         )
     )
     if not funding_rows:
