@@ -7,7 +7,7 @@ more than the query itself, so on PostgreSQL the service runs it from the event 
 psycopg's asynchronous connections: the same statements (built once with SQLAlchemy and
 compiled here for psycopg), autocommit, prepared by the server after their first runs.
 SQLite has no asynchronous driver worth the name; there the route keeps the synchronous path
-(``pool`` answers None). ADR 0012 gives the reasons.
+(``pool`` answers None). ADR 0010 gives the reasons.
 """
 
 from __future__ import annotations
