@@ -54,7 +54,7 @@ from sqlalchemy import (
 from canbao.adapters import tables as t
 from canbao.adapters.database import Actor, ready, unit_of_work
 from canbao.bench import ROOT, machine, write
-from canbao.certno import check_character
+from canbao.certno import RESIDENT_ID, check_character
 
 BEGIN, END = "<!-- bench registry: begin -->", "<!-- bench registry: end -->"
 LOOKUPS = 2_000
@@ -204,7 +204,7 @@ def bare_insert(url: str, path: Path) -> tuple[int, float]:
                     (
                         t.certificate,
                         {
-                            "psn_cert_type": "01",
+                            "psn_cert_type": RESIDENT_ID,
                             "certno": certno,
                             "psn_no": psn_no,
                             "valid_from": accepted,
@@ -354,15 +354,19 @@ def lookups(engine: Engine, n: int) -> tuple[list[float], list[float]]:
     with engine.connect() as connection:
         certnos = list(connection.execute(select(c.c.certno)).scalars())
         sample = random.Random(SEED).sample(certnos, min(n, len(certnos)))
-        bare = select(c.c.psn_no).where(c.c.psn_cert_type == "01", c.c.certno == bindparam("no"))
+        bare = select(c.c.psn_no).where(
+            c.c.psn_cert_type == RESIDENT_ID, c.c.certno == bindparam("no")
+        )
         shows, floors = [], []
         for certno in sample[:50]:  # warm up: statement caches, buffers
-            registry.status(connection, registry.find_person(connection, "01", certno) or "", today)
+            registry.status(
+                connection, registry.find_person(connection, RESIDENT_ID, certno) or "", today
+            )
         for certno in sample:
             start = time.perf_counter()
             connection.execute(bare, {"no": certno}).scalar()
             middle = time.perf_counter()
-            psn_no = registry.find_person(connection, "01", certno)
+            psn_no = registry.find_person(connection, RESIDENT_ID, certno)
             registry.status(connection, psn_no or "", today)
             end = time.perf_counter()
             floors.append((middle - start) * 1000)

@@ -41,7 +41,7 @@ from fastapi.security import OAuth2PasswordBearer
 from canbao.adapters.database import ready
 from canbao.api.errors import ApiError, forbidden, invalid, not_found, unauthorized
 from canbao.api.settings import ApiSettings
-from canbao.certno import check_certno
+from canbao.certno import RESIDENT_ID, check_certno
 from canbao.policy import Policy, load_policy
 from canbao.services import access
 from canbao.services.users import ROLES, User, authenticate
@@ -147,7 +147,7 @@ def _person(
     checked = check_certno(str(request.path_params["certno"]))
     if not checked.valid or checked.certno18 is None:
         raise invalid(f"证件号码无效：{checked.reason}", "path.certno")
-    certno, cert_type = checked.certno18, checked.cert_type or "01"
+    certno, cert_type = checked.certno18, checked.cert_type or RESIDENT_ID
     request.state.certno, request.state.cert_type = certno, cert_type
     if need.finds_person:
         return

@@ -6,12 +6,20 @@ Not to be confused with *identity* (资助参保身份, ``tekun``, ``dibao``, �
 categories of the policy data.
 """
 
-from canbao.certno.check import NOTE_CODES, REASON_CODES, CertNoCheck, check_certno, check_character
+from canbao.certno.check import (
+    NOTE_CODES,
+    REASON_CODES,
+    RESIDENT_ID,
+    CertNoCheck,
+    check_certno,
+    check_character,
+)
 from canbao.certno.regions import is_region_code
 
 __all__ = [
     "NOTE_CODES",
     "REASON_CODES",
+    "RESIDENT_ID",
     "CertNoCheck",
     "check_certno",
     "check_character",

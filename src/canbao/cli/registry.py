@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from canbao.certno import RESIDENT_ID
 from canbao.cli.output import EXIT_CODES, FAILURE, fail, print_json
 
 db = typer.Typer(
@@ -72,7 +73,9 @@ def show(
     except ValueError:
         fail(f"--as-of 应为 YYYY-MM-DD 格式的日期，得到 {as_of!r}")
     with ready(settings().url()).connect() as connection:
-        psn_no = registry.find_person(connection, checked.cert_type or "01", checked.certno18)
+        psn_no = registry.find_person(
+            connection, checked.cert_type or RESIDENT_ID, checked.certno18
+        )
         answer = registry.status(connection, psn_no, day) if psn_no else None
     if answer is None:
         fail(f"{checked.certno18} 截至 {day} 不在登记库中", code=1)
@@ -198,7 +201,7 @@ def _registration(
         psn_name=name,
         insuplc_admdvs=region,
         accepted_on=day,
-        psn_cert_type=checked.cert_type or "01",
+        psn_cert_type=checked.cert_type or RESIDENT_ID,
         certno=checked.certno18,
         gend=checked.sex or "0",
         brdy=checked.birth_date,

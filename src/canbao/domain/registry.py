@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from canbao.certno import RESIDENT_ID
 from canbao.domain.codes import (
     BASIC_INFO,
     ENROLLMENT_INFO,
@@ -67,7 +68,7 @@ class Registration:
     insuplc_admdvs: str
     accepted_on: date
     psn_type: str = RESIDENT_ADULT
-    psn_cert_type: str = "01"
+    psn_cert_type: str = RESIDENT_ID
     certno: str | None = None
     gend: str = UNKNOWN_SEX
     brdy: date | None = None

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Connection, bindparam, func, insert, selec
 from canbao.adapters import pg_async
 from canbao.adapters import tables as t
 from canbao.adapters.tax_files import FeedbackLine
+from canbao.certno import RESIDENT_ID
 from canbao.policy import Policy
 from canbao.services.registry import person_as_of
 from canbao.services.status import BY_CERTIFICATE, Holder, holder, holder_of
@@ -240,7 +241,9 @@ def persons_of_certificates(connection: Connection, certnos: Iterable[str]) -> d
         return {}
     c = t.certificate
     rows = connection.execute(
-        select(c.c.certno, c.c.psn_no).where(c.c.psn_cert_type == "01", c.c.certno.in_(wanted))
+        select(c.c.certno, c.c.psn_no).where(
+            c.c.psn_cert_type == RESIDENT_ID, c.c.certno.in_(wanted)
+        )
     )
     return {str(row.certno): str(row.psn_no) for row in rows}
 

@@ -66,6 +66,7 @@ from canbao.adapters.tax_files import (
     read_feedback,
     write_assessment,
 )
+from canbao.certno import RESIDENT_ID
 from canbao.domain.codes import IDENTITIES, Scheme
 from canbao.domain.decision import Decision, Status, to_json
 from canbao.domain.money import money
@@ -940,7 +941,7 @@ def _feedback_line(
         report.unchanged += 1
         return
     connection = uow.connection
-    psn_no = find_person(connection, "01", line.certno)
+    psn_no = find_person(connection, RESIDENT_ID, line.certno)
     problem, matched = _match(connection, line, psn_no)
     if matched is None:
         change_id = uow.record(

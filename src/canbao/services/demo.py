@@ -40,7 +40,7 @@ from sqlalchemy import Connection, String, Table, cast, insert, select
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import Actor, UnitOfWork, insert_rows
-from canbao.certno import check_character
+from canbao.certno import RESIDENT_ID, check_character
 from canbao.services import review
 from canbao.services.hardship import SUBJECT
 
@@ -156,7 +156,7 @@ def load(uow: UnitOfWork, persons: int, progress: Callable[[int], None] | None =
     taken = {
         certno
         for (certno,) in connection.execute(
-            select(t.certificate.c.certno).where(t.certificate.c.psn_cert_type == "01")
+            select(t.certificate.c.certno).where(t.certificate.c.psn_cert_type == RESIDENT_ID)
         )
     }
     units = _units(uow, loaded, f"{KEY}:units" in done)
@@ -347,7 +347,9 @@ def _person(
         rng.choice(MALE_NAMES if male else FEMALE_NAMES) for _ in range(rng.choice((1, 2, 2)))
     )
     household.add(t.person, psn_no=psn_no)
-    household.add(t.certificate, psn_cert_type="01", certno=certno, psn_no=psn_no, valid_from=born)
+    household.add(
+        t.certificate, psn_cert_type=RESIDENT_ID, certno=certno, psn_no=psn_no, valid_from=born
+    )
     household.add(
         t.person_version,
         psn_no=psn_no,

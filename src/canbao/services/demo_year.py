@@ -35,6 +35,7 @@ from canbao.adapters import tables as t
 from canbao.adapters.database import UnitOfWork
 from canbao.adapters.sheets import write_xlsx
 from canbao.adapters.tax_files import PAID, RESULT_CODES
+from canbao.certno import RESIDENT_ID
 from canbao.domain.decision import Decision
 from canbao.domain.money import ZERO
 from canbao.policy import Params, Policy, load_policy
@@ -47,7 +48,6 @@ SCOPES = ("520100", "440783")
 TARGET_HEADER = ("序号", "地区", "约束目标（人）", "备注")
 #: Shares of the sent persons by feedback: 结果代码 → share (the rest get no feedback yet).
 FEEDBACK_SHARES = (("1", 0.93), ("2", 0.02), ("3", 0.02))
-ID_CARD = "01"
 
 
 def demo_year(policy: Policy) -> int | None:
@@ -93,7 +93,7 @@ def _answer(uow: UnitOfWork, policy: Policy, scope: str, year: int, batch_id: st
         .select_from(
             item.join(a, a.c.id == item.c.assessment_id)
             .join(e, e.c.rlts_id == a.c.rlts_id)
-            .join(cert, (cert.c.psn_no == a.c.psn_no) & (cert.c.psn_cert_type == ID_CARD))
+            .join(cert, (cert.c.psn_no == a.c.psn_no) & (cert.c.psn_cert_type == RESIDENT_ID))
         )
         .where(item.c.batch_id == batch_id)
         .order_by(a.c.id)

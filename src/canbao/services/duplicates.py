@@ -62,6 +62,7 @@ from sqlalchemy import (
 from canbao.adapters import tables as t
 from canbao.adapters.database import UnitOfWork
 from canbao.adapters.sheets import write_xlsx
+from canbao.certno import RESIDENT_ID
 from canbao.domain.codes import FLEXIBLE_EMPLOYEE, IDENTITIES, PSN_TYPE_CATEGORIES, Scheme
 from canbao.domain.decision import Decision, Status, to_json
 from canbao.domain.months import continuous_months
@@ -92,7 +93,6 @@ from canbao.services.review import Refused, confirm, reject
 SUBJECT = "duplicate"
 #: The PostgreSQL advisory lock a detection run holds for its transaction.
 DETECT_LOCK = 70007
-ID_CARD = "01"
 COLLEGE_PSN_TYPE = next(code for code, c in PSN_TYPE_CATEGORIES.items() if c == rules.COLLEGE)
 #: What a relation becomes when the decision terminates or suspends it.
 OUTCOMES = {"terminate": (TERMINATED, PAYMENT_ENDED), "suspend": (SUSPENDED, PAYMENT_SUSPENDED)}
@@ -862,7 +862,7 @@ def write_notices(path: Path, region: str, rows: Iterable[Notice], policy: Polic
 def history(connection: Connection, certno: str) -> list[dict[str, Any]]:
     """The person's cases, each with its events in order: proposed, consent, review, applied
     (who, when, why, what) — cleared duplicates stay queryable (D7)."""
-    psn_no = find_person(connection, ID_CARD, certno)
+    psn_no = find_person(connection, RESIDENT_ID, certno)
     if psn_no is None:
         raise Refused(f"登记库中没有证件号码为 {certno} 的人员。")
     out = []

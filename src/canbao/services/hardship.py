@@ -37,7 +37,7 @@ from sqlalchemy import (
 from canbao.adapters import tables as t
 from canbao.adapters.database import UnitOfWork
 from canbao.adapters.sheets import SheetError, read_table, write_xlsx
-from canbao.certno import check_certno
+from canbao.certno import RESIDENT_ID, check_certno
 from canbao.domain.codes import FUNDING_SOURCES, IDENTITIES, Scheme
 from canbao.domain.decision import Decision, Status
 from canbao.domain.money import ZERO, money
@@ -57,7 +57,6 @@ from canbao.services.registry import (
 from canbao.services.review import Refused, confirm, proposer, reviewed
 
 SUBJECT = "hardship"
-ID_CARD = "01"
 
 #: The departments that send lists (K7): code → name.
 DEPARTMENTS: dict[str, str] = {
@@ -184,7 +183,7 @@ def _import_row(
         report.unchanged += 1
         return
     connection = uow.connection
-    psn_no = find_person(connection, ID_CARD, certno)
+    psn_no = find_person(connection, RESIDENT_ID, certno)
     if psn_no is None:
         report.reject(row.number, "certno", "unmatched", "登记库中没有该身份证号码的人员。")
         return

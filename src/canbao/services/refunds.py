@@ -21,6 +21,7 @@ from sqlalchemy import Connection, RowMapping, and_, case, func, insert, or_, se
 
 from canbao.adapters import tables as t
 from canbao.adapters.database import UnitOfWork
+from canbao.certno import RESIDENT_ID
 from canbao.domain.codes import REFUND_REASONS, Scheme
 from canbao.domain.decision import Status, to_json
 from canbao.domain.money import money
@@ -41,7 +42,6 @@ from canbao.services.registry import (
 from canbao.services.review import Refused, confirm, proposer, reviewed
 
 SUBJECT = "refund"
-ID_CARD = "01"
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def apply_refund(
         raise Refused(f"退费原因 {reason!r} 不在代码表中（{'、'.join(REFUND_REASONS)}）。")
     if applied_on < max(paid_on, event_on):
         raise Refused("申请日期不能早于缴费日期或事由发生日期。")
-    psn_no = find_person(uow.connection, ID_CARD, certno)
+    psn_no = find_person(uow.connection, RESIDENT_ID, certno)
     if psn_no is None:
         raise Refused(f"登记库中没有证件号码为 {certno} 的人员。")
     key = (
@@ -339,7 +339,7 @@ def cases(
                 certno=connection.execute(
                     select(t.certificate.c.certno).where(
                         t.certificate.c.psn_no == row["psn_no"],
-                        t.certificate.c.psn_cert_type == ID_CARD,
+                        t.certificate.c.psn_cert_type == RESIDENT_ID,
                     )
                 ).scalar()
                 or "",

@@ -20,6 +20,7 @@ from canbao.api.deps import Limit, Offset, actor, database_url
 from canbao.api.errors import not_found
 from canbao.api.masking import mask_account, mask_certno, mask_phone
 from canbao.api.security import Need
+from canbao.certno import RESIDENT_ID
 from canbao.policy import load_policy
 from canbao.services import access, history, registry
 from canbao.services.users import User
@@ -140,7 +141,7 @@ def attach(
         return _person_page(request, user, psn_no, "", "", None, 422, errors, typed)
     with unit_of_work(database_url(request), actor(user)) as uow:
         outcome = registry.attach_certificate(
-            uow, psn_no, "01", number, day, psn_name.strip() or None, load_policy()
+            uow, psn_no, RESIDENT_ID, number, day, psn_name.strip() or None, load_policy()
         )
     if outcome.status == "refused":
         return _person_page(request, user, psn_no, "", "", None, 409, {}, typed, outcome.reason)

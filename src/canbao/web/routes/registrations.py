@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 from canbao.adapters.database import ready, unit_of_work
 from canbao.api.deps import actor, database_url
 from canbao.api.security import Need
-from canbao.certno import check_certno
+from canbao.certno import RESIDENT_ID, check_certno
 from canbao.domain.codes import (
     IDENTITIES,
     NEWBORN_PSN_TYPE,
@@ -109,7 +109,7 @@ class RegistrationForm(BaseModel):
             "psn_name": (self.psn_name or "").strip(),
             "insuplc_admdvs": self.insuplc_admdvs,
             "accepted_on": self.accepted_on,
-            "psn_cert_type": checked.cert_type or "01",
+            "psn_cert_type": checked.cert_type or RESIDENT_ID,
             "certno": self.certno,
             "office_admdvs": self.office_admdvs,
             "year": self.year,
@@ -171,7 +171,7 @@ def _scope_regions(policy: Policy, user: User) -> list[tuple[str, str]]:
 def _in_scope(connection: Connection, policy: Policy, user: User, certno: str) -> str | None:
     """The person of the identity number, when the registry holds them within the user's
     scope (as the API's guard finds a person in the path)."""
-    psn_no = registry.find_person(connection, "01", certno)
+    psn_no = registry.find_person(connection, RESIDENT_ID, certno)
     if psn_no is None:
         return None
     regions = access.person_regions(connection, psn_no)
@@ -268,7 +268,7 @@ async def submit(request: Request, user: Writer) -> Response:
         if (
             parsed.type != "new"
             and parsed.certno is not None
-            and registry.find_person(uow.connection, "01", parsed.certno)
+            and registry.find_person(uow.connection, RESIDENT_ID, parsed.certno)
         ):
             if _in_scope(uow.connection, policy, user, parsed.certno) is None:
                 message = f"登记库中没有证件号码为 {parsed.certno} 的人员。"
